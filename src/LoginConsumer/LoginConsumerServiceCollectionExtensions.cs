@@ -1,0 +1,103 @@
+using Amazon.SQS;
+using LoginConsumer.Masking;
+using LoginConsumer.Messaging;
+using LoginConsumer.Persistence;
+using LoginConsumer.Sqs;
+using MassTransit;
+using MassTransit.Transports;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer;
+
+/// <summary>All of the service's wiring. Each command takes the parts it needs.</summary>
+public static class LoginConsumerServiceCollectionExtensions
+{
+    public const string ConnectionStringName = "LoginDb";
+    public const string MigrationConnectionStringName = "LoginDbMigrations";
+
+    /// <summary>The whole consumer: SQS receive loop → MassTransit dispatcher → consumer → batch writer.</summary>
+    public static IHostApplicationBuilder AddLoginConsumer(this IHostApplicationBuilder builder, RunMode mode)
+    {
+        var services = builder.Services;
+        builder.AddLoginDatabase(ConnectionStringName);
+        builder.AddLoginSqs();
+        builder.AddMasking();
+
+        services.AddOptions<ConsumerOptions>().BindConfiguration(ConsumerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BatchWriterOptions>().BindConfiguration(BatchWriterOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(mode);
+        services.AddSingleton<LoginEventValidator>();
+
+        // Registered before the receive loop so that the host stops it after the loop: rows already queued still get written.
+        services.AddSingleton<LoginBatchWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<LoginBatchWriter>());
+
+        services.AddMassTransit(x =>
+        {
+            x.AddConsumer<LoginEventConsumer, LoginEventConsumerDefinition>();
+            x.UsingInMemory();
+        });
+
+        // The dispatcher's endpoint is named after the real queue; the consumer definition configures it.
+        services.AddSingleton(sp =>
+        {
+            LogContext.ConfigureCurrentLogContextIfNull(sp);
+            var queueName = sp.GetRequiredService<IOptions<SqsOptions>>().Value.QueueName;
+            return sp.GetRequiredService<IReceiveEndpointDispatcherFactory>().CreateConsumerReceiver<LoginEventConsumer>(queueName);
+        });
+        services.AddSingleton<DeleteBatcher>();
+        services.AddSingleton<ErrorQueueSender>();
+        services.AddSingleton<SqsMessageHandler>();
+        services.AddHostedService<SqsReceiveLoop>();
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddLoginDatabase(this IHostApplicationBuilder builder, string connectionStringName)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(connectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString) && connectionStringName == MigrationConnectionStringName)
+        {
+            connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
+        }
+
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new OptionsValidationException(
+                $"ConnectionStrings:{ConnectionStringName}",
+                typeof(string),
+                [$"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName})."]);
+        }
+
+        builder.Services.AddPooledDbContextFactory<LoginDbContext>(options => options.UseNpgsql(connectionString));
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddLoginSqs(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SqsOptions>().BindConfiguration(SqsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        // Endpoint, region and credentials come from the SDK's standard chain (AWS_ENDPOINT_URL_SQS, AWS_REGION, …).
+        services.AddSingleton<IAmazonSQS>(_ => new AmazonSQSClient(new AmazonSQSConfig()));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<QueueTopology>();
+        return builder;
+    }
+
+    public static IHostApplicationBuilder AddMasking(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<MaskingOptions>().BindConfiguration(MaskingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MaskingOptions>, MaskingOptionsValidator>();
+        services.AddSingleton(sp => KeyRing.Create(
+            sp.GetRequiredService<IOptions<MaskingOptions>>().Value,
+            sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+        services.AddSingleton<Masker>();
+        return builder;
+    }
+}

@@ -1,0 +1,77 @@
+using LoginConsumer.Masking;
+using LoginConsumer.Persistence;
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer.Messaging;
+
+/// <summary>
+/// Decides poison once, before batching. Reasons name the field and the rule, never the value.
+/// Lengths count Unicode code points, as PostgreSQL's varchar(n) does; nothing is truncated.
+/// </summary>
+public sealed class LoginEventValidator(IOptions<MaskingOptions> maskingOptions)
+{
+    private readonly int _maxIp = maskingOptions.Value.MaxIpLength;
+    private readonly int _maxDeviceId = maskingOptions.Value.MaxDeviceIdLength;
+
+    public ValidatedLogin Validate(LoginEvent message)
+    {
+        if (string.IsNullOrEmpty(message.UserId))
+        {
+            throw new PoisonMessageException("not_login_event", "Not a login event: user_id is missing, null or empty.");
+        }
+
+        CheckText("user_id", message.UserId, UserLoginColumns.UserId);
+        CheckText("device_type", message.DeviceType, UserLoginColumns.DeviceType);
+        CheckText("locale", message.Locale, UserLoginColumns.Locale);
+        CheckText("app_version", message.AppVersion, UserLoginColumns.AppVersionText);
+        CheckText("ip", message.Ip, _maxIp);
+        CheckText("device_id", message.DeviceId, _maxDeviceId);
+
+        string? ip = null;
+        if (message.Ip is not null && !IpCanonicalizer.TryCanonicalize(message.Ip, out ip))
+        {
+            throw new PoisonMessageException("invalid_ip", "ip is not a valid IPv4 (dotted-quad) or IPv6 address.");
+        }
+
+        return new ValidatedLogin(
+            message.UserId,
+            message.DeviceType,
+            ip,
+            message.Locale,
+            message.DeviceId,
+            message.AppVersion,
+            AppVersion.Encode(message.AppVersion));
+    }
+
+    private static void CheckText(string field, string? value, int maxCodePoints)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        var count = 0;
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\0')
+            {
+                throw new PoisonMessageException("invalid_text", $"{field} contains a NUL character, which PostgreSQL text cannot hold.");
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                throw new PoisonMessageException("invalid_text", $"{field} contains an unpaired UTF-16 surrogate.");
+            }
+
+            if (++count > maxCodePoints)
+            {
+                throw new PoisonMessageException("too_long", $"{field} is longer than {maxCodePoints} characters.");
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LoginConsumer.Persistence;
+
+/// <summary>
+/// Turns many concurrent "store this row" calls into one INSERT … SELECT FROM unnest(…) ON CONFLICT
+/// (message_id) DO NOTHING per batch, and completes each caller's task when its batch commits (or
+/// faults it when the batch fails, so each message is retried on its own). A redelivered message
+/// finds its row already there and is skipped, so writes are idempotent.
+/// </summary>
+public sealed partial class LoginBatchWriter(
+    IDbContextFactory<LoginDbContext> contextFactory,
+    IOptions<BatchWriterOptions> options,
+    ILogger<LoginBatchWriter> logger) : IHostedService
+{
+    private const string InsertSql =
+        $"""
+        INSERT INTO {UserLoginConfiguration.TableName}
+            (message_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, app_version_text, create_date)
+        SELECT * FROM unnest(@message_id, @user_id, @device_type, @masked_ip, @masked_device_id, @locale, @app_version, @app_version_text, @create_date)
+        ON CONFLICT (message_id) DO NOTHING
+        """;
+
+    private readonly BatchWriterOptions _options = options.Value;
+    private readonly Channel<PendingRow> _pending = Channel.CreateUnbounded<PendingRow>(new UnboundedChannelOptions { SingleWriter = false });
+    private Task[] _writers = [];
+
+    public Task WriteAsync(UserLogin row, CancellationToken cancellationToken)
+    {
+        var pending = new PendingRow(row, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The batch writer is stopping; the message will be redelivered.");
+        }
+
+        return pending.Committed.Task.WaitAsync(cancellationToken);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writers = [.. Enumerable.Range(0, _options.Writers).Select(_ => Task.Run(WriteLoopAsync, CancellationToken.None))];
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops taking rows and waits for queued ones to be written; the receive loop stops before this runs.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _pending.Writer.TryComplete();
+        await Task.WhenAll(_writers).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingRow>(_options.MaxBatchSize);
+        while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatchSize && _pending.Reader.TryRead(out var row))
+            {
+                batch.Add(row);
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            // Whatever goes wrong fails this batch only: a dead loop would leave callers waiting forever.
+            try
+            {
+                var inserted = await InsertAsync(batch).ConfigureAwait(false);
+                LogBatchCommitted(batch.Count, inserted);
+                foreach (var row in batch)
+                {
+                    row.Committed.TrySetResult();
+                }
+            }
+            catch (Exception ex)
+            {
+                LogBatchFailed(ex, batch.Count);
+                foreach (var row in batch)
+                {
+                    row.Committed.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private async Task<int> InsertAsync(List<PendingRow> batch)
+    {
+        var n = batch.Count;
+        var messageIds = new string[n];
+        var userIds = new string?[n];
+        var deviceTypes = new string?[n];
+        var maskedIps = new string?[n];
+        var maskedDeviceIds = new string?[n];
+        var locales = new string?[n];
+        var appVersions = new int?[n];
+        var appVersionTexts = new string?[n];
+        var createDates = new DateOnly?[n];
+        for (var i = 0; i < n; i++)
+        {
+            var row = batch[i].Row;
+            messageIds[i] = row.MessageId;
+            userIds[i] = row.UserId;
+            deviceTypes[i] = row.DeviceType;
+            maskedIps[i] = row.MaskedIp;
+            maskedDeviceIds[i] = row.MaskedDeviceId;
+            locales[i] = row.Locale;
+            appVersions[i] = row.AppVersion;
+            appVersionTexts[i] = row.AppVersionText;
+            createDates[i] = row.CreateDate;
+        }
+
+        using var timeout = new CancellationTokenSource(_options.CommandTimeout);
+        var context = await contextFactory.CreateDbContextAsync(timeout.Token).ConfigureAwait(false);
+        await using (context.ConfigureAwait(false))
+        {
+            context.Database.SetCommandTimeout(_options.CommandTimeout);
+            return await context.Database.ExecuteSqlRawAsync(
+                InsertSql,
+                [
+                    TextArray("message_id", messageIds),
+                    TextArray("user_id", userIds),
+                    TextArray("device_type", deviceTypes),
+                    TextArray("masked_ip", maskedIps),
+                    TextArray("masked_device_id", maskedDeviceIds),
+                    TextArray("locale", locales),
+                    new NpgsqlParameter("app_version", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = appVersions },
+                    TextArray("app_version_text", appVersionTexts),
+                    new NpgsqlParameter("create_date", NpgsqlDbType.Array | NpgsqlDbType.Date) { Value = createDates },
+                ],
+                timeout.Token).ConfigureAwait(false);
+        }
+    }
+
+    private static NpgsqlParameter TextArray(string name, string?[] values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Varchar) { Value = values };
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Committed a batch of {BatchSize} rows, {InsertedCount} new")]
+    private partial void LogBatchCommitted(int batchSize, int insertedCount);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "A batch of {BatchSize} rows failed; each message will be retried")]
+    private partial void LogBatchFailed(Exception exception, int batchSize);
+
+    private sealed record PendingRow(UserLogin Row, TaskCompletionSource Committed);
+}

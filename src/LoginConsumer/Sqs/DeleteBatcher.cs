@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Threading.Channels;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer.Sqs;
+
+/// <summary>
+/// Groups deletes of finished messages into DeleteMessageBatch calls of up to 10. A delete that
+/// fails is retried once on its own and then given up: the message comes back, and its redelivery
+/// is a no-op because its row is already stored (or it is already in the error queue).
+/// </summary>
+public sealed partial class DeleteBatcher : IAsyncDisposable
+{
+    private const int MaxBatch = 10;
+    private readonly IAmazonSQS _sqs;
+    private readonly ILogger<DeleteBatcher> _logger;
+    private readonly Channel<PendingDelete> _pending = Channel.CreateUnbounded<PendingDelete>();
+    private readonly Task[] _loops;
+
+    public DeleteBatcher(IAmazonSQS sqs, IOptions<SqsOptions> options, ILogger<DeleteBatcher> logger)
+    {
+        _sqs = sqs;
+        _logger = logger;
+        _loops = [.. Enumerable.Range(0, options.Value.Deleters).Select(_ => Task.Run(DeleteLoopAsync))];
+    }
+
+    /// <summary>Completes when the delete was sent (successfully or given up); never throws for an SQS failure.</summary>
+    public Task DeleteAsync(string queueUrl, string messageId, string receiptHandle)
+    {
+        var pending = new PendingDelete(queueUrl, messageId, receiptHandle, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            LogDeleteGivenUp(messageId, "stopping");
+            return Task.CompletedTask;
+        }
+
+        return pending.Done.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+    }
+
+    private async Task DeleteLoopAsync()
+    {
+        var batch = new List<PendingDelete>(MaxBatch);
+        while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _pending.Reader.TryPeek(out var next)
+                   && (batch.Count == 0 || next.QueueUrl == batch[0].QueueUrl) && _pending.Reader.TryRead(out next))
+            {
+                batch.Add(next);
+            }
+
+            if (batch.Count > 0)
+            {
+                await DeleteBatchAsync(batch).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task DeleteBatchAsync(List<PendingDelete> batch)
+    {
+        try
+        {
+            var response = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+            {
+                QueueUrl = batch[0].QueueUrl,
+                Entries = [.. batch.Select((d, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), d.ReceiptHandle))],
+            }).ConfigureAwait(false);
+
+            // SDK v4 gives null, not an empty list, when nothing failed.
+            foreach (var failed in response.Failed ?? [])
+            {
+                var pending = batch[int.Parse(failed.Id, CultureInfo.InvariantCulture)];
+                LogDeleteEntryFailed(pending.MessageId, failed.Code, failed.SenderFault);
+                await DeleteOneAsync(pending).ConfigureAwait(false);
+            }
+        }
+        catch (AmazonSQSException ex)
+        {
+            LogDeleteBatchFailed(ex, batch.Count);
+            foreach (var pending in batch)
+            {
+                await DeleteOneAsync(pending).ConfigureAwait(false);
+            }
+        }
+        catch (HttpRequestException ex)
+        {
+            LogDeleteBatchFailed(ex, batch.Count);
+            foreach (var pending in batch)
+            {
+                await DeleteOneAsync(pending).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            foreach (var pending in batch)
+            {
+                pending.Done.TrySetResult();
+            }
+        }
+    }
+
+    private async Task DeleteOneAsync(PendingDelete pending)
+    {
+        try
+        {
+            await _sqs.DeleteMessageAsync(pending.QueueUrl, pending.ReceiptHandle).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
+        {
+            LogDeleteGivenUp(pending.MessageId, ex.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "DeleteMessageBatch entry for {MessageId} failed with {ErrorCode} (sender fault: {SenderFault}); retrying it alone")]
+    private partial void LogDeleteEntryFailed(string messageId, string errorCode, bool? senderFault);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "DeleteMessageBatch of {Count} messages failed; retrying each alone")]
+    private partial void LogDeleteBatchFailed(Exception exception, int count);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not delete {MessageId} ({Reason}); it will be redelivered and skipped as already stored")]
+    private partial void LogDeleteGivenUp(string messageId, string reason);
+
+    private sealed record PendingDelete(string QueueUrl, string MessageId, string ReceiptHandle, TaskCompletionSource Done);
+}

@@ -1,0 +1,3 @@
+namespace LoginConsumer.Sqs;
+
+public sealed record QueueUrls(string Main, string Error);

@@ -1,0 +1,236 @@
+using System.Collections.Concurrent;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer.Sqs;
+
+/// <summary>
+/// N long-poll receivers share one in-flight bound; each received message is handled on its own task.
+/// On stop the receivers stop at once (a long poll in progress is cancelled) and what was started is
+/// finished before the host moves on to stop the batch writer.
+/// </summary>
+public sealed partial class SqsReceiveLoop(
+    IAmazonSQS sqs,
+    QueueTopology topology,
+    SqsMessageHandler handler,
+    DeleteBatcher deleter,
+    RunMode mode,
+    IHostApplicationLifetime lifetime,
+    IOptions<SqsOptions> options,
+    ILogger<SqsReceiveLoop> logger) : BackgroundService
+{
+    private static readonly List<string> SystemAttributes = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName];
+
+    private readonly SqsOptions _options = options.Value;
+    private readonly InFlightLimiter _inFlight = new(options.Value.MaxInFlight);
+    private readonly ConcurrentDictionary<long, Task> _handling = new();
+    private readonly CancellationTokenSource _abortHandling = new();
+    private long _nextHandle;
+    private int _handlingCount;
+    private int _emptyReceivers;
+
+    /// <summary>Messages received and not yet settled (slots that receivers hold for a poll in progress do not count).</summary>
+    public int InFlight => Volatile.Read(ref _handlingCount);
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // The host's shutdown timeout running out is the only thing that cuts handling short.
+        using var abort = cancellationToken.Register(_abortHandling.Cancel);
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _abortHandling.Dispose();
+        _inFlight.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        QueueUrls queues;
+        try
+        {
+            queues = await topology.ResolveAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogTopologyFailed(ex);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+            return;
+        }
+
+        LogStarted(_options.QueueName, _options.Receivers, _options.MaxInFlight, mode.UntilEmpty);
+        var receivers = Enumerable.Range(0, _options.Receivers).Select(_ => ReceiveAsync(queues, stoppingToken)).ToList();
+        if (mode.UntilEmpty)
+        {
+            receivers.Add(StopWhenEmptyAsync(queues, stoppingToken));
+        }
+
+        await Task.WhenAll(receivers).ConfigureAwait(false);
+        await Task.WhenAll(_handling.Values).ConfigureAwait(false);
+        await deleter.DisposeAsync().ConfigureAwait(false);
+        LogStopped(_options.QueueName);
+    }
+
+    private async Task ReceiveAsync(QueueUrls queues, CancellationToken stoppingToken)
+    {
+        var waitSeconds = mode.UntilEmpty ? Math.Min(_options.UntilEmptyWaitTimeSeconds, _options.WaitTimeSeconds) : _options.WaitTimeSeconds;
+        var wasEmpty = false;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int slots;
+            try
+            {
+                slots = await _inFlight.AcquireAsync(_options.MaxMessagesPerReceive, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            List<Message> messages;
+            try
+            {
+                var response = await sqs.ReceiveMessageAsync(
+                    new ReceiveMessageRequest
+                    {
+                        QueueUrl = queues.Main,
+                        MaxNumberOfMessages = slots,
+                        WaitTimeSeconds = waitSeconds,
+                        MessageSystemAttributeNames = SystemAttributes,
+                    },
+                    stoppingToken).ConfigureAwait(false);
+                messages = response.Messages ?? [];
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                _inFlight.Release(slots);
+                return;
+            }
+            catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException or Amazon.Runtime.AmazonServiceException)
+            {
+                _inFlight.Release(slots);
+                failures++;
+                var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
+                LogReceiveFailed(ex, backoff);
+                try
+                {
+                    await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            _inFlight.Release(slots - messages.Count);
+            var isEmpty = messages.Count == 0;
+            if (isEmpty != wasEmpty)
+            {
+                Interlocked.Add(ref _emptyReceivers, isEmpty ? 1 : -1);
+                wasEmpty = isEmpty;
+            }
+
+            foreach (var message in messages)
+            {
+                Start(queues, message);
+            }
+        }
+    }
+
+    private void Start(QueueUrls queues, Message message)
+    {
+        Interlocked.Increment(ref _handlingCount);
+        var handle = Interlocked.Increment(ref _nextHandle);
+        var task = HandleAsync(queues, message, handle);
+        if (!task.IsCompleted)
+        {
+            _handling[handle] = task;
+        }
+    }
+
+    private async Task HandleAsync(QueueUrls queues, Message message, long handle)
+    {
+        try
+        {
+            await Task.Yield();
+            await handler.HandleAsync(queues, message, _abortHandling.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogHandlerCrashed(ex, message.MessageId);
+        }
+        finally
+        {
+            _handling.TryRemove(handle, out _);
+            Interlocked.Decrement(ref _handlingCount);
+            _inFlight.Release(1);
+        }
+    }
+
+    /// <summary>Drain mode: stop once every receiver came back empty, nothing is in flight, and SQS counts no message at all (invisible ones will come back).</summary>
+    private async Task StopWhenEmptyAsync(QueueUrls queues, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                if (Volatile.Read(ref _emptyReceivers) < _options.Receivers || InFlight > 0)
+                {
+                    continue;
+                }
+
+                var attributes = await sqs.GetQueueAttributesAsync(
+                    new GetQueueAttributesRequest
+                    {
+                        QueueUrl = queues.Main,
+                        AttributeNames =
+                        [
+                            QueueAttributeName.ApproximateNumberOfMessages,
+                            QueueAttributeName.ApproximateNumberOfMessagesNotVisible,
+                            QueueAttributeName.ApproximateNumberOfMessagesDelayed,
+                        ],
+                    },
+                    stoppingToken).ConfigureAwait(false);
+                if (attributes.ApproximateNumberOfMessages == 0 && attributes.ApproximateNumberOfMessagesNotVisible == 0
+                    && attributes.ApproximateNumberOfMessagesDelayed == 0 && InFlight == 0)
+                {
+                    LogQueueEmpty(_options.QueueName);
+                    lifetime.StopApplication();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Receiving from {QueueName} with {Receivers} receivers, at most {MaxInFlight} messages in flight (until empty: {UntilEmpty})")]
+    private partial void LogStarted(string queueName, int receivers, int maxInFlight, bool untilEmpty);
+
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Stopped receiving from {QueueName}; every started message is settled")]
+    private partial void LogStopped(string queueName);
+
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "ReceiveMessage failed; retrying in {Backoff}")]
+    private partial void LogReceiveFailed(Exception exception, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Information, Message = "{QueueName} is empty and nothing is in flight; stopping")]
+    private partial void LogQueueEmpty(string queueName);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "Handling {MessageId} failed unexpectedly; it will be redelivered")]
+    private partial void LogHandlerCrashed(Exception exception, string messageId);
+
+    [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues; stopping")]
+    private partial void LogTopologyFailed(Exception exception);
+}
