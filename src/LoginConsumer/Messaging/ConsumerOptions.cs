@@ -7,6 +7,14 @@ public sealed class ConsumerOptions
 {
     public const string SectionName = "Consumer";
 
+    /// <summary>Bodies larger than this are poison. A login event is a few hundred bytes.</summary>
+    [Range(256, 1_048_576)]
+    public int MaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>JSON nested deeper than this is poison (checked before deserializing).</summary>
+    [Range(2, 64)]
+    public int MaxJsonDepth { get; set; } = 16;
+
     [Range(0, 20)]
     public int RetryLimit { get; set; } = 5;
 

@@ -13,8 +13,13 @@ public sealed class LoginEventValidator(IOptions<MaskingOptions> maskingOptions)
     private readonly int _maxIp = maskingOptions.Value.MaxIpLength;
     private readonly int _maxDeviceId = maskingOptions.Value.MaxDeviceIdLength;
 
-    public ValidatedLogin Validate(LoginEvent message)
+    public ValidatedLogin Validate(LoginEvent? message)
     {
+        if (message is null)
+        {
+            throw new PoisonMessageException("not_login_event", "Not a login event: the body is JSON null, not an object.");
+        }
+
         if (string.IsNullOrEmpty(message.UserId))
         {
             throw new PoisonMessageException("not_login_event", "Not a login event: user_id is missing, null or empty.");

@@ -28,6 +28,12 @@ public sealed class PoisonMessageException : Exception
         Code = code;
     }
 
+    public PoisonMessageException(string code, string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Code = code;
+    }
+
     /// <summary>A short stable reason code (e.g. <c>too_long</c>) for counting error-queue messages by reason.</summary>
     public string Code { get; }
 }
