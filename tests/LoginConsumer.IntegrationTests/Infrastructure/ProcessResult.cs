@@ -1,0 +1,3 @@
+namespace LoginConsumer.IntegrationTests.Infrastructure;
+
+public sealed record ProcessResult(int ExitCode, string Output);

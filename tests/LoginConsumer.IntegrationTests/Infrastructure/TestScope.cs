@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using LoginConsumer.Commands;
+using LoginConsumer.Masking;
+using LoginConsumer.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace LoginConsumer.IntegrationTests.Infrastructure;
+
+/// <summary>One test's own database and queue pair on the shared services, and ways to drive the real consumer against them.</summary>
+public sealed class TestScope : IAsyncDisposable
+{
+    public const string KeyId = "t1";
+    public const string KeyBase64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    private readonly string _id = Guid.NewGuid().ToString("N")[..10];
+
+    private TestScope(LocalServices services)
+    {
+        Services = services;
+        Sqs = new AmazonSQSClient(new AmazonSQSConfig());
+        DatabaseName = "t_" + _id;
+        QueueName = "login-" + _id;
+        ErrorQueueName = QueueName + "_error";
+        ConnectionString = services.AdminConnectionString(DatabaseName);
+    }
+
+    public LocalServices Services { get; }
+
+    public IAmazonSQS Sqs { get; }
+
+    public string DatabaseName { get; }
+
+    public string QueueName { get; private set; }
+
+    public string ErrorQueueName { get; private set; }
+
+    public string ConnectionString { get; }
+
+    public string QueueUrl { get; private set; } = string.Empty;
+
+    public string ErrorQueueUrl { get; private set; } = string.Empty;
+
+    public static Masker Masker { get; } = new(KeyRing.Create(
+        new MaskingOptions { Keys = { [KeyId] = KeyBase64 }, ActiveKeyId = KeyId }, allowDevelopmentKey: false));
+
+    /// <summary>A fresh database (migrated unless told otherwise) and a queue pair with the production redrive policy shape.</summary>
+    public static async Task<TestScope> CreateAsync(bool migrate = true, int visibilityTimeoutSeconds = 30, int maxReceiveCount = 5)
+    {
+        var scope = new TestScope(await LocalServices.GetAsync());
+        await using (var admin = new NpgsqlConnection(scope.Services.AdminConnectionString()))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {scope.DatabaseName}", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        if (migrate)
+        {
+            await scope.MigrateAsync();
+        }
+
+        await scope.CreateQueuesAsync(visibilityTimeoutSeconds, maxReceiveCount);
+        return scope;
+    }
+
+    public async Task MigrateAsync()
+    {
+        await using var context = new LoginDbContext(new DbContextOptionsBuilder<LoginDbContext>().UseNpgsql(ConnectionString).Options);
+        await context.Database.MigrateAsync();
+    }
+
+    public Dictionary<string, string> ConsumerEnvironment() => new()
+    {
+        ["DOTNET_ENVIRONMENT"] = "Production",
+        ["ConnectionStrings__LoginDb"] = ConnectionString,
+        ["Sqs__QueueName"] = QueueName,
+        ["Sqs__ErrorQueueName"] = ErrorQueueName,
+        ["Masking__Keys__" + KeyId] = KeyBase64,
+        ["Masking__ActiveKeyId"] = KeyId,
+        ["Consumer__RetryMinInterval"] = "00:00:00.050",
+        ["Consumer__RetryMaxInterval"] = "00:00:00.200",
+        ["Consumer__RetryIntervalDelta"] = "00:00:00.050",
+    };
+
+    /// <summary>Runs the real executable (as deployed) with this scope's settings; an override of null removes a setting.</summary>
+    public Task<ProcessResult> RunConsumerAsync(string[] args, IDictionary<string, string?>? overrides = null, TimeSpan? timeout = null) =>
+        RunProcessAsync(args, WithOverrides(overrides), timeout ?? TimeSpan.FromMinutes(2));
+
+    public Process StartConsumer(string[] args, IDictionary<string, string?>? overrides = null) => StartProcess(args, WithOverrides(overrides));
+
+    private Dictionary<string, string> WithOverrides(IDictionary<string, string?>? overrides)
+    {
+        var environment = ConsumerEnvironment();
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                environment.Remove(key);
+            }
+            else
+            {
+                environment[key] = value;
+            }
+        }
+
+        return environment;
+    }
+
+    public static Process StartProcess(string[] args, IDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(RepoPaths.ConsumerDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return Process.Start(start)!;
+    }
+
+    public static async Task<ProcessResult> RunProcessAsync(string[] args, IDictionary<string, string> environment, TimeSpan timeout)
+    {
+        using var process = StartProcess(args, environment);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"LoginConsumer {string.Join(' ', args)} did not exit within {timeout}:\n{await stdout}{await stderr}");
+        }
+
+        return new ProcessResult(process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>Creates a queue pair and makes it this scope's; a suffix gives a test a second pair with other settings.</summary>
+    public async Task CreateQueuesAsync(int visibilityTimeoutSeconds, int maxReceiveCount, string suffix = "")
+    {
+        QueueName = "login-" + _id + suffix;
+        ErrorQueueName = QueueName + "_error";
+        ErrorQueueUrl = (await Sqs.CreateQueueAsync(ErrorQueueName)).QueueUrl;
+        var errorArn = (await Sqs.GetQueueAttributesAsync(ErrorQueueUrl, [QueueAttributeName.QueueArn])).QueueARN;
+        QueueUrl = (await Sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = QueueName,
+            Attributes = new Dictionary<string, string>
+            {
+                [QueueAttributeName.VisibilityTimeout] = visibilityTimeoutSeconds.ToString(CultureInfo.InvariantCulture),
+                [QueueAttributeName.RedrivePolicy] = JsonSerializer.Serialize(new { deadLetterTargetArn = errorArn, maxReceiveCount }),
+            },
+        })).QueueUrl;
+    }
+
+    public Task<int> SendAsync(IEnumerable<string> bodies) => SendSampleCommand.SendAllAsync(Sqs, QueueUrl, bodies, CancellationToken.None);
+
+    public async Task<string> SendOneAsync(string body) => (await Sqs.SendMessageAsync(QueueUrl, body)).MessageId;
+
+    /// <summary>Reads every message in the error queue once (they stay invisible for a minute afterwards).</summary>
+    public async Task<List<Message>> ReceiveAllErrorsAsync()
+    {
+        var all = new List<Message>();
+        while (true)
+        {
+            var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = ErrorQueueUrl,
+                MaxNumberOfMessages = 10,
+                VisibilityTimeout = 60,
+                MessageAttributeNames = ["All"],
+                MessageSystemAttributeNames = ["All"],
+            });
+            if (response.Messages is not { Count: > 0 } messages)
+            {
+                return all;
+            }
+
+            all.AddRange(messages);
+        }
+    }
+
+    public async Task<(int Visible, int NotVisible)> MainQueueCountsAsync()
+    {
+        var attributes = await Sqs.GetQueueAttributesAsync(QueueUrl, [QueueAttributeName.ApproximateNumberOfMessages, QueueAttributeName.ApproximateNumberOfMessagesNotVisible]);
+        return (attributes.ApproximateNumberOfMessages, attributes.ApproximateNumberOfMessagesNotVisible);
+    }
+
+    public async Task<List<StoredRow>> RowsAsync()
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT message_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, app_version_text, create_date FROM user_logins",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<StoredRow>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(new StoredRow(
+                reader.GetString(0),
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8)));
+        }
+
+        return rows;
+    }
+
+    public async Task<T?> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Sqs.Dispose();
+        await using var admin = new NpgsqlConnection(Services.AdminConnectionString());
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}

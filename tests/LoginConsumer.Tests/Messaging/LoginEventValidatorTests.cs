@@ -1,0 +1,96 @@
+using LoginConsumer.Masking;
+using LoginConsumer.Messaging;
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer.Tests.Messaging;
+
+public sealed class LoginEventValidatorTests
+{
+    private static readonly LoginEventValidator Validator = new(Options.Create(new MaskingOptions()));
+
+    private static readonly LoginEvent Valid = new()
+    {
+        UserId = "424cdd21-063a-43a7-b91b-7ca1a833afae",
+        AppVersion = "2.3.0",
+        DeviceType = "android",
+        Ip = "199.172.111.135",
+        Locale = "RU",
+        DeviceId = "593-47-5928",
+    };
+
+    [Fact]
+    public void Validate_TheIssueExample_KeepsEveryField()
+    {
+        var login = Validator.Validate(Valid);
+        Assert.Equal(new ValidatedLogin(Valid.UserId!, "android", "199.172.111.135", "RU", "593-47-5928", "2.3.0", 2_003_000), login);
+    }
+
+    [Fact]
+    public void Validate_NullOptionalFields_StayNull()
+    {
+        var login = Validator.Validate(new LoginEvent { UserId = "u" });
+        Assert.Equal(new ValidatedLogin("u", null, null, null, null, null, null), login);
+    }
+
+    [Fact]
+    public void Validate_JsonNullBody_IsPoisonNotALoginEvent() =>
+        Assert.Equal("not_login_event", Assert.Throws<PoisonMessageException>(() => Validator.Validate(null)).Code);
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Validate_NoUserId_IsPoisonNotALoginEvent(string? userId) =>
+        Assert.Equal("not_login_event", Assert.Throws<PoisonMessageException>(() => Validator.Validate(Valid with { UserId = userId })).Code);
+
+    [Theory]
+    [InlineData("user_id", 128)]
+    [InlineData("device_type", 32)]
+    [InlineData("locale", 32)]
+    [InlineData("app_version", 64)]
+    [InlineData("device_id", 128)]
+    public void Validate_ValueExactlyAtItsLimit_IsAcceptedAndOneMoreIsPoison(string field, int limit)
+    {
+        Validator.Validate(With(field, new string('x', limit)));
+        var poison = Assert.Throws<PoisonMessageException>(() => Validator.Validate(With(field, new string('x', limit + 1))));
+        Assert.Equal("too_long", poison.Code);
+        Assert.Contains(field, poison.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("xxx", poison.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_LengthCountsCodePointsLikePostgres_NotUtf16Units()
+    {
+        var emoji32 = string.Concat(Enumerable.Repeat("😀", 32)); // 64 UTF-16 units, 32 characters
+        Assert.Equal(emoji32, Validator.Validate(Valid with { Locale = emoji32 }).Locale);
+    }
+
+    [Fact]
+    public void Validate_NulCharacter_IsPoison() =>
+        Assert.Equal("invalid_text", Assert.Throws<PoisonMessageException>(() => Validator.Validate(Valid with { DeviceType = "a\0b" })).Code);
+
+    [Fact]
+    public void Validate_UnpairedSurrogate_IsPoison() =>
+        Assert.Equal("invalid_text", Assert.Throws<PoisonMessageException>(() => Validator.Validate(Valid with { UserId = "u\ud800" })).Code);
+
+    [Fact]
+    public void Validate_InvalidIp_IsPoisonWithoutTheValue()
+    {
+        var poison = Assert.Throws<PoisonMessageException>(() => Validator.Validate(Valid with { Ip = "300.1.2.3" }));
+        Assert.Equal("invalid_ip", poison.Code);
+        Assert.DoesNotContain("300", poison.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_Ipv4MappedIpv6_IsCanonicalisedToIpv4() =>
+        Assert.Equal("199.172.111.135", Validator.Validate(Valid with { Ip = "::ffff:199.172.111.135" }).Ip);
+
+    private static LoginEvent With(string field, string value) => field switch
+    {
+        "user_id" => Valid with { UserId = value },
+        "device_type" => Valid with { DeviceType = value },
+        "locale" => Valid with { Locale = value },
+        "app_version" => Valid with { AppVersion = value },
+        "device_id" => Valid with { DeviceId = value },
+        _ => throw new ArgumentOutOfRangeException(nameof(field)),
+    };
+}
