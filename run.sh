@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The main job on a bare machine: starts the local SQS emulator and a throwaway PostgreSQL, publishes
+# the service, migrates, sends the sample, runs the consumer until the queue is empty, and prints a
+# summary (rows stored, error-queue messages with reasons, a few masked rows, duplicate masked values).
+#
+#   ./run.sh                 the fixed 100-message sample
+#   ./run.sh --count 50000   N generated events instead
+#   ./run.sh --keep          leave the services running afterwards (to look with psql / the AWS CLI)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+count=()
+keep=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --count) count=(--count "$2"); shift 2 ;;
+    --keep) keep=true; shift ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+state=.local/run
+scripts/services.sh stop --state "$state" 2>/dev/null || true
+env_file=$(scripts/services.sh start --state "$state" --pg-port "${LC_PG_PORT:-0}" --sqs-port "${LC_SQS_PORT:-0}")
+if [ "$keep" = false ]; then
+  trap 'scripts/services.sh stop --state "$state"' EXIT
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+echo "== publishing"
+dotnet publish src/LoginConsumer -c Release -o .local/publish --nologo -v quiet
+# shellcheck disable=SC1090
+source "$env_file"
+# Development: the built-in development masking key, and queues created where missing.
+export DOTNET_ENVIRONMENT=Development
+app=.local/publish/LoginConsumer
+
+echo "== migrate"
+"$app" migrate
+echo "== send-sample ${count[*]}"
+"$app" send-sample "${count[@]}"
+echo "== run --until-empty"
+start=$(date +%s.%N)
+"$app" run --until-empty
+echo "   drained in $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s"
+echo "== summary"
+"$app" summary
+
+if [ "$keep" = true ]; then
+  echo
+  echo "Services left running. To use them:  source $env_file"
+  echo "  psql \"host=127.0.0.1 port=\$LC_PG_PORT dbname=logins user=postgres\" -c 'SELECT * FROM user_logins LIMIT 5'"
+  echo "  Stop them with:  scripts/services.sh stop --state $state"
+fi

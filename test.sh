@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine. Installs what is missing (the SQS emulator's npm packages,
+# PostgreSQL 15 binaries via apt-get), builds, and runs the unit and the integration test projects;
+# the integration tests start the emulator and a throwaway PostgreSQL cluster themselves, on free
+# ports, and stop them at the end. Ends with one line "N passed, N failed"; exits non-zero on any failure.
+#
+#   ./test.sh                   everything
+#   ./test.sh --unit            only the unit tests (no services needed)
+#   ./test.sh --filter EXPR     passed to dotnet test (e.g. --filter FullyQualifiedName~Masking)
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+projects=(tests/LoginConsumer.Tests tests/LoginConsumer.IntegrationTests)
+filter=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --unit) projects=(tests/LoginConsumer.Tests); shift ;;
+    --filter) filter=(--filter "$2"); shift 2 ;;
+    *) echo "test.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+# Services left behind by an interrupted earlier run.
+for stale in /tmp/loginconsumer-it-*; do
+  [ -d "$stale" ] && { scripts/services.sh stop --state "$stale" >/dev/null 2>&1; rm -rf "$stale"; }
+done
+
+scripts/services.sh install || { echo "0 passed, 1 failed"; exit 1; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build LoginConsumer.sln -c Release -warnaserror || { echo "0 passed, 1 failed"; exit 1; }
+
+results=$(mktemp -d)
+passed=0
+failed=0
+for project in "${projects[@]}"; do
+  name=$(basename "$project")
+  dotnet test "$project" -c Release --no-build "${filter[@]}" --blame-hang-timeout 15m \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$results"
+  trx="$results/$name.trx"
+  if [ -f "$trx" ]; then
+    counters=$(grep -o '<Counters [^>]*>' "$trx")
+    p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+    f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+    # Tests that never finished (a crashed or hung test host) are failures too.
+    t=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+    nf=$(sed -E 's/.* notExecuted="([0-9]+)".*/\1/' <<<"$counters")
+    passed=$((passed + p))
+    failed=$((failed + f + (t - p - f - nf > 0 ? t - p - f - nf : 0)))
+  else
+    echo "test.sh: $name produced no results" >&2
+    failed=$((failed + 1))
+  fi
+done
+rm -rf "$results"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
