@@ -31,6 +31,7 @@ public static class LoginConsumerServiceCollectionExtensions
         services.AddOptions<BatchWriterOptions>().BindConfiguration(BatchWriterOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(mode);
+        services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
         services.AddSingleton<LoginEventValidator>();
 
         // Registered before the receive loop so that the host stops it after the loop: rows already queued still get written.
@@ -50,6 +51,9 @@ public static class LoginConsumerServiceCollectionExtensions
             var queueName = sp.GetRequiredService<IOptions<SqsOptions>>().Value.QueueName;
             return sp.GetRequiredService<IReceiveEndpointDispatcherFactory>().CreateConsumerReceiver<LoginEventConsumer>(queueName);
         });
+        services.AddSingleton<DatabaseAvailability>();
+        services.AddSingleton(sp => new ReceiveGate(sp.GetRequiredService<DatabaseAvailability>().WaitUntilAvailableAsync));
+        services.AddSingleton<VisibilityHeartbeat>();
         services.AddSingleton<DeleteBatcher>();
         services.AddSingleton<ErrorQueueSender>();
         services.AddSingleton<SqsMessageHandler>();

@@ -5,10 +5,14 @@ namespace LoginConsumer.Messaging;
 /// <summary>
 /// Checks a body's shape before anything deserializes it: size, a single JSON object at the top,
 /// nesting depth, and no login field given twice (which of two user_ids would be the real one?).
-/// One forward-only pass with no allocation; reasons carry no text from the body.
+/// One forward-only pass with no allocation; reasons carry no text from the body. Field names compare
+/// case-insensitively, as MassTransit's deserializer reads them. Syntax is strict RFC 8259: no comments,
+/// no trailing commas.
 /// </summary>
 public static class JsonBodyInspector
 {
+    private const int MaxRawFieldNameLength = 96; // the longest login field name, even fully \u-escaped
+
     private static readonly string[] LoginFields = ["user_id", "device_type", "ip", "locale", "device_id", "app_version"];
 
     public static void Check(ReadOnlySpan<byte> body, int maxBytes, int maxDepth)
@@ -25,6 +29,7 @@ public static class JsonBodyInspector
 
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = maxDepth, CommentHandling = JsonCommentHandling.Disallow });
         var seen = 0;
+        Span<char> name = stackalloc char[MaxRawFieldNameLength];
         try
         {
             reader.Read();
@@ -35,11 +40,13 @@ public static class JsonBodyInspector
 
             while (reader.Read())
             {
-                if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName)
+                if (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && reader.ValueSpan.Length <= MaxRawFieldNameLength)
                 {
+                    // CopyString unescapes, so "user\u005fid" counts as user_id, as the deserializer will read it.
+                    var length = reader.CopyString(name);
                     for (var i = 0; i < LoginFields.Length; i++)
                     {
-                        if (reader.ValueTextEquals(LoginFields[i]))
+                        if (name[..length].Equals(LoginFields[i], StringComparison.OrdinalIgnoreCase))
                         {
                             if ((seen & (1 << i)) != 0)
                             {
@@ -47,6 +54,7 @@ public static class JsonBodyInspector
                             }
 
                             seen |= 1 << i;
+                            CheckEscapedString(ref reader, LoginFields[i]);
                         }
                     }
                 }
@@ -59,6 +67,24 @@ public static class JsonBodyInspector
         catch (JsonException ex)
         {
             throw new PoisonMessageException("invalid_json", $"The body is not valid JSON (byte {reader.BytesConsumed + 1}).", ex);
+        }
+    }
+
+    /// <summary>An escaped string can spell an unpaired surrogate ("\ud800"), which no .NET string reader accepts.</summary>
+    private static void CheckEscapedString(ref Utf8JsonReader reader, string field)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.String || !reader.ValueIsEscaped)
+        {
+            return;
+        }
+
+        try
+        {
+            _ = reader.GetString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new PoisonMessageException("invalid_text", $"{field} contains an unpaired UTF-16 surrogate escape.", ex);
         }
     }
 

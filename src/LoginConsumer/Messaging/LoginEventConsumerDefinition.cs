@@ -1,5 +1,4 @@
 using MassTransit;
-using MassTransit.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace LoginConsumer.Messaging;
@@ -20,11 +19,6 @@ public sealed class LoginEventConsumerDefinition : ConsumerDefinition<LoginEvent
         IRegistrationContext context)
     {
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
-
-        // A pre-pipe filter runs before the body is read as a LoginEvent (UseFilter would run after) and
-        // before retry: a body of the wrong shape is poison and never worth a second try.
-        endpointConfigurator.AddPrePipeSpecification(
-            new FilterPipeSpecification<ConsumeContext>(new BodyShapeFilter(_options.MaxBodyBytes, _options.MaxJsonDepth)));
         endpointConfigurator.UseMessageRetry(retry =>
         {
             retry.Exponential(_options.RetryLimit, _options.RetryMinInterval, _options.RetryMaxInterval, _options.RetryIntervalDelta);

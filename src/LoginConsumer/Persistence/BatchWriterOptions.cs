@@ -15,6 +15,10 @@ public sealed class BatchWriterOptions
     public int Writers { get; set; } = 2;
 
     /// <summary>An INSERT that takes longer fails its batch, which is then retried message by message.</summary>
+    /// <summary>How often an unreachable database is probed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -16,8 +16,9 @@ namespace LoginConsumer.Persistence;
 /// </summary>
 public sealed partial class LoginBatchWriter(
     IDbContextFactory<LoginDbContext> contextFactory,
+    DatabaseAvailability availability,
     IOptions<BatchWriterOptions> options,
-    ILogger<LoginBatchWriter> logger) : IHostedService
+    ILogger<LoginBatchWriter> logger) : IHostedService, IDisposable
 {
     private const string InsertSql =
         $"""
@@ -29,6 +30,7 @@ public sealed partial class LoginBatchWriter(
 
     private readonly BatchWriterOptions _options = options.Value;
     private readonly Channel<PendingRow> _pending = Channel.CreateUnbounded<PendingRow>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly CancellationTokenSource _stopping = new();
     private Task[] _writers = [];
 
     public Task WriteAsync(UserLogin row, CancellationToken cancellationToken)
@@ -48,12 +50,24 @@ public sealed partial class LoginBatchWriter(
         return Task.CompletedTask;
     }
 
-    /// <summary>Stops taking rows and waits for queued ones to be written; the receive loop stops before this runs.</summary>
+    /// <summary>
+    /// Stops taking rows and writes the queued ones; the receive loop has stopped before this runs. If the
+    /// host's shutdown timeout runs out first (database down), what is left fails and will be redelivered.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _pending.Writer.TryComplete();
-        await Task.WhenAll(_writers).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!availability.IsAvailable)
+        {
+            // Held batches cannot be written now; their messages were released by the receive loop.
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
+        using var abort = cancellationToken.Register(_stopping.Cancel);
+        await Task.WhenAll(_writers).ConfigureAwait(false);
     }
+
+    public void Dispose() => _stopping.Dispose();
 
     private async Task WriteLoopAsync()
     {
@@ -74,6 +88,9 @@ public sealed partial class LoginBatchWriter(
             // Whatever goes wrong fails this batch only: a dead loop would leave callers waiting forever.
             try
             {
+                // While the database is down, hold the batch rather than fail it: the receivers have paused,
+                // and the messages' visibility heartbeat keeps them ours until it is back.
+                await availability.WaitUntilAvailableAsync(_stopping.Token).ConfigureAwait(false);
                 var inserted = await InsertAsync(batch).ConfigureAwait(false);
                 LogBatchCommitted(batch.Count, inserted);
                 foreach (var row in batch)
@@ -87,6 +104,11 @@ public sealed partial class LoginBatchWriter(
                 foreach (var row in batch)
                 {
                     row.Committed.TrySetException(ex);
+                }
+
+                if (!_stopping.IsCancellationRequested)
+                {
+                    _ = availability.ReportFailureAsync(_stopping.Token);
                 }
             }
         }
@@ -118,7 +140,8 @@ public sealed partial class LoginBatchWriter(
             createDates[i] = row.CreateDate;
         }
 
-        using var timeout = new CancellationTokenSource(_options.CommandTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        timeout.CancelAfter(_options.CommandTimeout);
         var context = await contextFactory.CreateDbContextAsync(timeout.Token).ConfigureAwait(false);
         await using (context.ConfigureAwait(false))
         {

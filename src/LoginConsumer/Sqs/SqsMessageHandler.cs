@@ -1,4 +1,4 @@
-using System.Text;
+using Amazon.SQS;
 using Amazon.SQS.Model;
 using LoginConsumer.Messaging;
 using MassTransit.Transports;
@@ -8,43 +8,72 @@ using Microsoft.Extensions.Options;
 namespace LoginConsumer.Sqs;
 
 /// <summary>
-/// Hands one received message to MassTransit's dispatcher and settles it by the outcome: consumed →
-/// delete; poison → error queue, then delete; anything else (retries spent) → leave it, so SQS
-/// redelivers it and, after MaxReceiveCount receives, its RedrivePolicy moves it to the error queue.
+/// Hands one received message to MassTransit's dispatcher and settles it by the outcome:
+/// consumed → delete; poison → error queue, then delete; retries spent → visible again after a backoff
+/// (SQS redelivers it, and after MaxReceiveCount receives its RedrivePolicy moves it to the error queue);
+/// cut short by shutdown → visible again at once, for another consumer. While it is worked on, the
+/// visibility heartbeat keeps it hidden; it is untracked before it is settled.
 /// </summary>
 public sealed partial class SqsMessageHandler(
     IReceiveEndpointDispatcher dispatcher,
+    IAmazonSQS sqs,
     DeleteBatcher deleter,
     ErrorQueueSender errorQueue,
+    VisibilityHeartbeat heartbeat,
     IOptions<SqsOptions> options,
+    IOptions<ConsumerOptions> consumerOptions,
     ILogger<SqsMessageHandler> logger)
 {
     private readonly SqsOptions _options = options.Value;
+    private readonly ConsumerOptions _limits = consumerOptions.Value;
 
     public async Task HandleAsync(QueueUrls queues, Message message, CancellationToken cancellationToken)
     {
         var receiveCount = SqsAttributes.ReceiveCount(message);
+        var inFlight = heartbeat.Track(queues.Main, message);
         try
         {
+            // Size, shape and depth are checked before anything deserializes the body (MassTransit's
+            // envelope parse included); what fails is poison and never reaches the dispatcher.
+            var body = SqsBody.Decode(message.Body);
+            JsonBodyInspector.Check(body, _limits.MaxBodyBytes, _limits.MaxJsonDepth);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.DispatchTimeout);
-            await dispatcher.Dispatch(Encoding.UTF8.GetBytes(message.Body ?? string.Empty), Headers(message, receiveCount), timeout.Token)
-                .ConfigureAwait(false);
+            await dispatcher.Dispatch(body, Headers(message, receiveCount), timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (PoisonClassifier.Classify(ex) is { } reason)
         {
+            heartbeat.Untrack(inFlight);
             await DeadLetterAsync(queues, message, receiveCount, reason, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (Exception ex)
         {
-            LogLeftForRedelivery(ex, message.MessageId, receiveCount);
+            await heartbeat.UntrackBeforeReleaseAsync(inFlight).ConfigureAwait(false);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                LogReleased(message.MessageId, receiveCount);
+                await SetVisibilityAsync(queues.Main, message, TimeSpan.Zero).ConfigureAwait(false);
+            }
+            else
+            {
+                var backoff = RedeliveryBackoff(receiveCount);
+                LogLeftForRedelivery(ex, message.MessageId, receiveCount, backoff);
+                await SetVisibilityAsync(queues.Main, message, backoff).ConfigureAwait(false);
+            }
+
             return;
         }
 
+        heartbeat.Untrack(inFlight);
         await deleter.DeleteAsync(queues.Main, message.MessageId, message.ReceiptHandle).ConfigureAwait(false);
         LogConsumed(message.MessageId, receiveCount);
     }
+
+    public TimeSpan RedeliveryBackoff(int receiveCount) =>
+        TimeSpan.FromTicks((long)Math.Min(
+            _options.RedeliveryBackoffMax.Ticks,
+            _options.RedeliveryBackoffBase.Ticks * Math.Pow(4, Math.Clamp(receiveCount - 1, 0, 20))));
 
     private async Task DeadLetterAsync(QueueUrls queues, Message message, int receiveCount, PoisonReason reason, CancellationToken cancellationToken)
     {
@@ -61,6 +90,40 @@ public sealed partial class SqsMessageHandler(
 
         LogPoisoned(message.MessageId, receiveCount, reason.Code, reason.Message);
         await deleter.DeleteAsync(queues.Main, message.MessageId, message.ReceiptHandle).ConfigureAwait(false);
+    }
+
+    /// <summary>For messages received but not started (the receive returned while stopping): visible again at once.</summary>
+    public async Task ReleaseUnstartedAsync(string queueUrl, IReadOnlyList<Message> messages)
+    {
+        foreach (var chunk in messages.Chunk(10))
+        {
+            try
+            {
+                await sqs.ChangeMessageVisibilityBatchAsync(new ChangeMessageVisibilityBatchRequest
+                {
+                    QueueUrl = queueUrl,
+                    Entries = [.. chunk.Select((m, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), m.ReceiptHandle) { VisibilityTimeout = 0 })],
+                }).ConfigureAwait(false);
+                LogReleasedUnstarted(chunk.Length);
+            }
+            catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
+            {
+                LogVisibilityChangeFailed(ex, chunk[0].MessageId);
+            }
+        }
+    }
+
+    private async Task SetVisibilityAsync(string queueUrl, Message message, TimeSpan visibleIn)
+    {
+        try
+        {
+            await sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, (int)visibleIn.TotalSeconds).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
+        {
+            // It comes back when its current visibility timeout ends instead.
+            LogVisibilityChangeFailed(ex, message.MessageId);
+        }
     }
 
     private static Dictionary<string, object> Headers(Message message, int receiveCount)
@@ -91,9 +154,18 @@ public sealed partial class SqsMessageHandler(
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Moved {MessageId} (receive {ReceiveCount}) to the error queue: {ReasonCode}: {Reason}")]
     private partial void LogPoisoned(string messageId, int receiveCount, string reasonCode, string reason);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Processing {MessageId} (receive {ReceiveCount}) failed after its retries; left for SQS to redeliver")]
-    private partial void LogLeftForRedelivery(Exception exception, string messageId, int receiveCount);
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Processing {MessageId} (receive {ReceiveCount}) failed after its retries; left for SQS to redeliver in {Backoff}")]
+    private partial void LogLeftForRedelivery(Exception exception, string messageId, int receiveCount, TimeSpan backoff);
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Could not send poison message {MessageId} (receive {ReceiveCount}) to the error queue; left for redelivery")]
     private partial void LogDeadLetterFailed(Exception exception, string messageId, int receiveCount);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Information, Message = "Released {MessageId} (receive {ReceiveCount}) unfinished on shutdown; it is visible again at once")]
+    private partial void LogReleased(string messageId, int receiveCount);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Released {Count} messages received while stopping, unstarted; they are visible again at once")]
+    private partial void LogReleasedUnstarted(int count);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Could not change the visibility of {MessageId}; it returns when its visibility timeout ends")]
+    private partial void LogVisibilityChangeFailed(Exception exception, string messageId);
 }

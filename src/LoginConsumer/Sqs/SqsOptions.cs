@@ -41,9 +41,24 @@ public sealed class SqsOptions
     /// <summary>Create missing queues and the redrive policy at start; null means "only in Development".</summary>
     public bool? CreateTopology { get; set; }
 
-    /// <summary>Used only when this service creates the main queue.</summary>
-    [Range(0, 43_200)]
+    /// <summary>
+    /// Asked for on every receive (and set on the queue when this service creates it). The visibility
+    /// heartbeat extends messages still being worked on, so this only bounds how long a crashed process's
+    /// messages stay hidden.
+    /// </summary>
+    [Range(1, 43_200)]
     public int VisibilityTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>On SIGTERM, how long started messages may take to finish before they are released (made visible at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A message whose retries are spent becomes visible again after this × 4^(receives − 1), at most <see cref="RedeliveryBackoffMax"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:15:00")]
+    public TimeSpan RedeliveryBackoffBase { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(typeof(TimeSpan), "00:00:00", "12:00:00")]
+    public TimeSpan RedeliveryBackoffMax { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Receives after which SQS moves a message to the error queue (the main queue's RedrivePolicy).</summary>
     [Range(1, 1000)]

@@ -17,17 +17,27 @@ public sealed partial class SqsReceiveLoop(
     QueueTopology topology,
     SqsMessageHandler handler,
     DeleteBatcher deleter,
+    VisibilityHeartbeat heartbeat,
+    ReceiveGate gate,
     RunMode mode,
     IHostApplicationLifetime lifetime,
     IOptions<SqsOptions> options,
     ILogger<SqsReceiveLoop> logger) : BackgroundService
 {
+    /// <summary>
+    /// A receive in progress when stop is requested may already be bringing messages back; cancelling it
+    /// would leave them hidden until their visibility timeout. It gets this long to return (a busy queue
+    /// answers in milliseconds); only an idle long poll is cut off.
+    /// </summary>
+    private static readonly TimeSpan ReceiveStopDelay = TimeSpan.FromSeconds(1);
+
     private static readonly List<string> SystemAttributes = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName];
 
     private readonly SqsOptions _options = options.Value;
     private readonly InFlightLimiter _inFlight = new(options.Value.MaxInFlight);
     private readonly ConcurrentDictionary<long, Task> _handling = new();
     private readonly CancellationTokenSource _abortHandling = new();
+    private readonly CancellationTokenSource _abortReceives = new();
     private long _nextHandle;
     private int _handlingCount;
     private int _emptyReceivers;
@@ -35,9 +45,15 @@ public sealed partial class SqsReceiveLoop(
     /// <summary>Messages received and not yet settled (slots that receivers hold for a poll in progress do not count).</summary>
     public int InFlight => Volatile.Read(ref _handlingCount);
 
+    /// <summary>
+    /// Receivers stop at once (a long poll in progress is cancelled). Started messages get
+    /// <see cref="SqsOptions.ShutdownGrace"/> to finish; whatever is still running then is released
+    /// (made visible at once) rather than left hidden until its visibility timeout.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // The host's shutdown timeout running out is the only thing that cuts handling short.
+        _abortHandling.CancelAfter(_options.ShutdownGrace);
+        _abortReceives.CancelAfter(ReceiveStopDelay);
         using var abort = cancellationToken.Register(_abortHandling.Cancel);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -45,6 +61,7 @@ public sealed partial class SqsReceiveLoop(
     public override void Dispose()
     {
         _abortHandling.Dispose();
+        _abortReceives.Dispose();
         _inFlight.Dispose();
         base.Dispose();
     }
@@ -65,6 +82,8 @@ public sealed partial class SqsReceiveLoop(
         }
 
         LogStarted(_options.QueueName, _options.Receivers, _options.MaxInFlight, mode.UntilEmpty);
+        using var heartbeatStop = new CancellationTokenSource();
+        var beating = heartbeat.RunAsync(heartbeatStop.Token);
         var receivers = Enumerable.Range(0, _options.Receivers).Select(_ => ReceiveAsync(queues, stoppingToken)).ToList();
         if (mode.UntilEmpty)
         {
@@ -73,6 +92,8 @@ public sealed partial class SqsReceiveLoop(
 
         await Task.WhenAll(receivers).ConfigureAwait(false);
         await Task.WhenAll(_handling.Values).ConfigureAwait(false);
+        await heartbeatStop.CancelAsync().ConfigureAwait(false);
+        await beating.ConfigureAwait(false);
         await deleter.DisposeAsync().ConfigureAwait(false);
         LogStopped(_options.QueueName);
     }
@@ -87,6 +108,7 @@ public sealed partial class SqsReceiveLoop(
             int slots;
             try
             {
+                await gate.WaitUntilOpenAsync(stoppingToken).ConfigureAwait(false);
                 slots = await _inFlight.AcquireAsync(_options.MaxMessagesPerReceive, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -103,13 +125,14 @@ public sealed partial class SqsReceiveLoop(
                         QueueUrl = queues.Main,
                         MaxNumberOfMessages = slots,
                         WaitTimeSeconds = waitSeconds,
+                        VisibilityTimeout = _options.VisibilityTimeoutSeconds,
                         MessageSystemAttributeNames = SystemAttributes,
                     },
-                    stoppingToken).ConfigureAwait(false);
+                    _abortReceives.Token).ConfigureAwait(false);
                 messages = response.Messages ?? [];
                 failures = 0;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (_abortReceives.IsCancellationRequested)
             {
                 _inFlight.Release(slots);
                 return;
@@ -138,6 +161,14 @@ public sealed partial class SqsReceiveLoop(
             {
                 Interlocked.Add(ref _emptyReceivers, isEmpty ? 1 : -1);
                 wasEmpty = isEmpty;
+            }
+
+            if (stoppingToken.IsCancellationRequested)
+            {
+                // Received while stopping: not started, so handed back at once rather than worked on.
+                await handler.ReleaseUnstartedAsync(queues.Main, messages).ConfigureAwait(false);
+                _inFlight.Release(messages.Count);
+                return;
             }
 
             foreach (var message in messages)
@@ -190,20 +221,7 @@ public sealed partial class SqsReceiveLoop(
                     continue;
                 }
 
-                var attributes = await sqs.GetQueueAttributesAsync(
-                    new GetQueueAttributesRequest
-                    {
-                        QueueUrl = queues.Main,
-                        AttributeNames =
-                        [
-                            QueueAttributeName.ApproximateNumberOfMessages,
-                            QueueAttributeName.ApproximateNumberOfMessagesNotVisible,
-                            QueueAttributeName.ApproximateNumberOfMessagesDelayed,
-                        ],
-                    },
-                    stoppingToken).ConfigureAwait(false);
-                if (attributes.ApproximateNumberOfMessages == 0 && attributes.ApproximateNumberOfMessagesNotVisible == 0
-                    && attributes.ApproximateNumberOfMessagesDelayed == 0 && InFlight == 0)
+                if (await QueueIsEmptyAsync(queues, stoppingToken).ConfigureAwait(false) && InFlight == 0)
                 {
                     LogQueueEmpty(_options.QueueName);
                     lifetime.StopApplication();
@@ -213,6 +231,32 @@ public sealed partial class SqsReceiveLoop(
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private async Task<bool> QueueIsEmptyAsync(QueueUrls queues, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var attributes = await sqs.GetQueueAttributesAsync(
+                new GetQueueAttributesRequest
+                {
+                    QueueUrl = queues.Main,
+                    AttributeNames =
+                    [
+                        QueueAttributeName.ApproximateNumberOfMessages,
+                        QueueAttributeName.ApproximateNumberOfMessagesNotVisible,
+                        QueueAttributeName.ApproximateNumberOfMessagesDelayed,
+                    ],
+                },
+                cancellationToken).ConfigureAwait(false);
+            return attributes.ApproximateNumberOfMessages == 0 && attributes.ApproximateNumberOfMessagesNotVisible == 0
+                && attributes.ApproximateNumberOfMessagesDelayed == 0;
+        }
+        catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
+        {
+            LogReceiveFailed(ex, TimeSpan.FromMilliseconds(250));
+            return false;
         }
     }
 

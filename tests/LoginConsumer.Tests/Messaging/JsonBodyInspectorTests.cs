@@ -22,8 +22,19 @@ public sealed class JsonBodyInspectorTests
     [InlineData("""{"user_id": "u"} {"user_id": "v"}""", "invalid_json")]
     [InlineData("""{"user_id": "a", "user_id": "b"}""", "duplicate_field")]
     [InlineData("""{"user_id": "a", "ip": "1.1.1.1", "ip": "2.2.2.2"}""", "duplicate_field")]
+    [InlineData("""{"user_id": "a", "USER_ID": "b"}""", "duplicate_field")]
+    [InlineData("""{"user_id": "a", "user\u005fid": "b"}""", "duplicate_field")]
+    [InlineData("""{"user_id": "a",}""", "invalid_json")]
+    [InlineData("""{"user_id": "a" /* comment */}""", "invalid_json")]
     public void Check_WrongShape_IsPoisonWithItsReason(string body, string code) =>
         Assert.Equal(code, Assert.Throws<PoisonMessageException>(() => JsonBodyInspector.Check(Encoding.UTF8.GetBytes(body), 65536, 16)).Code);
+
+    [Fact]
+    public void Check_UnpairedSurrogateEscapeInALoginField_IsPoisonInvalidText() =>
+        Assert.Equal("invalid_text", Assert.Throws<PoisonMessageException>(() => JsonBodyInspector.Check("""{"user_id": "u", "locale": "\ud800"}"""u8, 65536, 16)).Code);
+
+    [Fact]
+    public void Check_PairedSurrogateEscape_Passes() => JsonBodyInspector.Check("""{"user_id": "\ud83d\ude00"}"""u8, 65536, 16);
 
     [Fact]
     public void Check_DuplicateKeyInANestedObject_IsNotALoginFieldAndPasses() =>

@@ -1,0 +1,39 @@
+using System.Text;
+using System.Text.Json;
+using LoginConsumer.Sqs;
+
+namespace LoginConsumer.Tests.Sqs;
+
+public sealed class SqsBodyTests
+{
+    private const string Login = """{"user_id": "u", "ip": "1.2.3.4"}""";
+
+    [Fact]
+    public void Decode_BareLoginEvent_IsUnchanged() => Assert.Equal(Login, Encoding.UTF8.GetString(SqsBody.Decode(Login)));
+
+    [Fact]
+    public void Decode_LeadingByteOrderMark_IsRemoved() => Assert.Equal(Login, Encoding.UTF8.GetString(SqsBody.Decode("\uFEFF" + Login)));
+
+    [Fact]
+    public void Decode_SnsNotificationEnvelope_GivesThePublishedMessage()
+    {
+        var envelope = JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["Type"] = "Notification",
+            ["MessageId"] = "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+            ["TopicArn"] = "arn:aws:sns:us-east-1:123456789012:logins",
+            ["Message"] = Login,
+            ["Timestamp"] = "2026-11-26T07:00:00.000Z",
+            ["SignatureVersion"] = "1",
+        });
+
+        Assert.Equal(Login, Encoding.UTF8.GetString(SqsBody.Decode(envelope)));
+    }
+
+    [Theory]
+    [InlineData("""{"Type": "SubscriptionConfirmation", "TopicArn": "arn:x", "Message": "{}", "x": "Notification"}""")]
+    [InlineData("""{"Type": "Notification", "Message": "{}", "note": "no \"TopicArn\" key"}""")]
+    [InlineData("""{"Type": "Notification", "TopicArn": "arn:x", "Message": {"user_id": "u"}}""")]
+    [InlineData("""{"Type": "Notification", "TopicArn": "arn:x" broken""")]
+    public void Decode_NotAnSnsNotification_IsUnchanged(string body) => Assert.Equal(body, Encoding.UTF8.GetString(SqsBody.Decode(body)));
+}
