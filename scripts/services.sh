@@ -77,7 +77,8 @@ install() {
 }
 
 pg_options() { # port datadir
-  echo "-p $1 -k $2 -c listen_addresses=127.0.0.1 -c max_connections=200"
+  # Commit timestamps let bench.sh measure end-to-end lag (commit time minus send time) per row.
+  echo "-p $1 -k $2 -c listen_addresses=127.0.0.1 -c max_connections=200 -c track_commit_timestamp=on"
 }
 
 start_pg() {

@@ -60,6 +60,7 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
 
             if (batch.Count > 0)
             {
+                LogBatchSize(batch.Count);
                 await DeleteBatchAsync(batch).ConfigureAwait(false);
             }
         }
@@ -119,6 +120,9 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
             LogDeleteGivenUp(pending.MessageId, ex.GetType().Name);
         }
     }
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Trace, Message = "DeleteMessageBatch of {Count}")]
+    private partial void LogBatchSize(int count);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "DeleteMessageBatch entry for {MessageId} failed with {ErrorCode} (sender fault: {SenderFault}); retrying it alone")]
     private partial void LogDeleteEntryFailed(string messageId, string errorCode, bool? senderFault);

@@ -1,0 +1,52 @@
+using System.Diagnostics;
+
+namespace LoginConsumer.Bench;
+
+/// <summary>(c) LoginConsumer as shipped: the published executable, `run --until-empty`, default settings.</summary>
+public static class ConsumerPipeline
+{
+    public static async Task<PipelineResult> RunAsync(BenchContext context, int messages, string executable)
+    {
+        var (name, _) = await context.BacklogAsync("consumer", messages);
+        var rowsBefore = await context.ScalarAsync("SELECT count(*) FROM user_logins");
+        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("run");
+        start.ArgumentList.Add("--until-empty");
+        start.Environment["Sqs__QueueName"] = name;
+        start.Environment["Sqs__ErrorQueueName"] = name + "_error";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+
+        var emulator0 = context.EmulatorCpu();
+        var postgres0 = context.PostgresCpu();
+        var clock = Stopwatch.StartNew();
+        using var consumer = Process.Start(start)!;
+        var output = consumer.StandardOutput.ReadToEndAsync();
+        var errors = consumer.StandardError.ReadToEndAsync();
+
+        // Sample CPU and peak RSS until it exits (a process's /proc entry is gone after exit).
+        double cpu = 0, peakRss = 0;
+        while (!consumer.HasExited)
+        {
+            cpu = Math.Max(cpu, ProcessCpu.Seconds(consumer.Id));
+            peakRss = Math.Max(peakRss, ProcessCpu.PeakRssMb(consumer.Id));
+            await Task.Delay(50);
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        var stored = await context.ScalarAsync("SELECT count(*) FROM user_logins") - rowsBefore;
+        if (consumer.ExitCode != 0 || stored != messages)
+        {
+            throw new InvalidOperationException($"The consumer exited {consumer.ExitCode} having stored {stored} of {messages} rows:\n{await output}{await errors}");
+        }
+
+        return new PipelineResult(
+            "consumer",
+            messages,
+            seconds,
+            cpu * 1000 / messages,
+            (context.EmulatorCpu() - emulator0) * 1000 / messages,
+            (context.PostgresCpu() - postgres0) * 1000 / messages,
+            peakRss,
+            "defaults, process start to exit");
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Globalization;
+using Amazon.SQS.Model;
+using Npgsql;
+
+namespace LoginConsumer.Bench;
+
+/// <summary>
+/// Steady state: sends at a fixed rate while the shipped consumer runs, then measures end-to-end lag per
+/// row as its commit time (PostgreSQL's track_commit_timestamp) minus the time it was sent.
+/// </summary>
+public static class LagMode
+{
+    public static async Task<(double P50, double P95, double P99, int Count)> RunAsync(BenchContext context, string executable, int rate, int seconds)
+    {
+        var (name, url) = await context.BacklogAsync("lag", 0);
+        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("run");
+        start.Environment["Sqs__QueueName"] = name;
+        start.Environment["Sqs__ErrorQueueName"] = name + "_error";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        using var consumer = Process.Start(start)!;
+        _ = consumer.StandardOutput.ReadToEndAsync();
+        _ = consumer.StandardError.ReadToEndAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3)); // started and polling
+
+        // 10 messages per SendMessageBatch, spread evenly; each user_id carries its send time.
+        var prefix = "lag-" + name;
+        var total = rate * seconds;
+        var interval = TimeSpan.FromSeconds(10.0 / rate);
+        var clock = Stopwatch.StartNew();
+        var sends = new List<Task>();
+        for (var batch = 0; batch * 10 < total; batch++)
+        {
+            var due = interval * batch;
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            var sentAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            sends.Add(context.Sqs.SendMessageBatchAsync(new SendMessageBatchRequest
+            {
+                QueueUrl = url,
+                Entries = [.. Enumerable.Range(0, 10).Select(i => new SendMessageBatchRequestEntry(
+                    i.ToString(CultureInfo.InvariantCulture),
+                    $$"""{"user_id": "{{prefix}}:{{sentAt}}:{{batch}}:{{i}}", "ip": "10.0.{{i}}.{{batch % 250}}", "device_id": "d-{{batch}}"}"""))],
+            }));
+        }
+
+        await Task.WhenAll(sends);
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (await context.ScalarAsync($"SELECT count(*) FROM user_logins WHERE user_id LIKE '{prefix}:%'") < total && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        consumer.Kill();
+        var lags = new List<double>();
+        await using (var connection = new NpgsqlConnection(context.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                $"SELECT split_part(user_id, ':', 2)::bigint, (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000)::bigint FROM user_logins WHERE user_id LIKE '{prefix}:%'",
+                connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                lags.Add(reader.GetInt64(1) - reader.GetInt64(0));
+            }
+        }
+
+        lags.Sort();
+        return (Percentile(lags, 0.50), Percentile(lags, 0.95), Percentile(lags, 0.99), lags.Count);
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}

@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Amazon.SQS.Model;
+using LoginConsumer.Messaging;
+using LoginConsumer.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace LoginConsumer.Bench;
+
+/// <summary>
+/// (b) The usual shape of this exercise's public solutions: one message per receive, one SaveChanges per
+/// row, one DeleteMessage per message, one at a time. It is two orders of magnitude slower, so it runs
+/// for at most <c>maxSeconds</c> over the same backlog and reports the rate it reached.
+/// </summary>
+public static class NaivePipeline
+{
+    public static async Task<PipelineResult> RunAsync(BenchContext context, int messages, TimeSpan maxTime)
+    {
+        var (_, url) = await context.BacklogAsync("naive", messages);
+        var options = new DbContextOptionsBuilder<LoginDbContext>().UseNpgsql(context.ConnectionString).Options;
+        var key = RandomNumberGenerator.GetBytes(32);
+        var measurement = new Measurement(context);
+        var done = 0;
+        while (done < messages && measurement.Elapsed < maxTime)
+        {
+            var response = await context.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = url,
+                MaxNumberOfMessages = 1,
+                WaitTimeSeconds = 1,
+                MessageSystemAttributeNames = ["SentTimestamp"],
+            });
+            if (response.Messages is not [var message])
+            {
+                continue;
+            }
+
+            var login = JsonSerializer.Deserialize<LoginEvent>(message.Body)!;
+            await using (var db = new LoginDbContext(options))
+            {
+                db.UserLogins.Add(new UserLogin
+                {
+                    MessageId = message.MessageId,
+                    UserId = login.UserId,
+                    DeviceType = login.DeviceType,
+                    MaskedIp = login.Ip is null ? null : Convert.ToHexString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(login.Ip))),
+                    MaskedDeviceId = login.DeviceId is null ? null : Convert.ToHexString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(login.DeviceId))),
+                    Locale = login.Locale,
+                    AppVersionText = login.AppVersion,
+                    CreateDate = DateOnly.FromDateTime(DateTime.UtcNow),
+                });
+                await db.SaveChangesAsync();
+            }
+
+            await context.Sqs.DeleteMessageAsync(url, message.ReceiptHandle);
+            done++;
+        }
+
+        return measurement.Result("naive", done, done < messages ? $"time-boxed at {maxTime.TotalSeconds:F0} s" : "whole backlog");
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BenchmarkDotNet.Running;
+using LoginConsumer.Bench;
+
+// bench.sh drives this: pipelines --messages N --consumer EXE --state DIR | lag --rate R --seconds S --consumer EXE --state DIR | micro
+var mode = args.FirstOrDefault() ?? "pipelines";
+string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+int IntArg(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+var resultsPath = Arg("--results", "bench-results.json");
+
+if (mode == "micro")
+{
+    BenchmarkRunner.Run<ParseValidateMaskBenchmark>(args: [.. args.Skip(1)]);
+    return 0;
+}
+
+using var context = new BenchContext(Arg("--state", ".local/bench"));
+var consumer = Arg("--consumer", ".local/bench-publish/LoginConsumer");
+var results = File.Exists(resultsPath) ? JsonNode.Parse(File.ReadAllText(resultsPath))!.AsObject() : [];
+
+if (mode == "pipelines")
+{
+    var messages = IntArg("--messages", 50_000);
+    await context.ExecuteAsync("TRUNCATE user_logins");
+    Console.WriteLine($"== {messages} messages per pipeline on {Environment.ProcessorCount} cores");
+
+    var bare = new List<PipelineResult>();
+    foreach (var receivers in new[] { 1, 4, 8, 16 })
+    {
+        bare.Add(await BarePipeline.RunAsync(context, messages, receivers));
+        Console.WriteLine(bare[^1]);
+    }
+
+    var bestBare = bare.MaxBy(r => r.MessagesPerSecond)!;
+    var naive = await NaivePipeline.RunAsync(context, messages, TimeSpan.FromSeconds(IntArg("--naive-seconds", 20)));
+    Console.WriteLine(naive);
+    await context.ExecuteAsync("TRUNCATE user_logins");
+    var shipped = await ConsumerPipeline.RunAsync(context, messages, consumer);
+    Console.WriteLine(shipped);
+
+    var vsBare = shipped.MessagesPerSecond / bestBare.MessagesPerSecond;
+    var vsNaive = shipped.MessagesPerSecond / naive.MessagesPerSecond;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"consumer / bare (best, {bestBare.Detail}) = {vsBare:F2}   consumer / naive = {vsNaive:F1}"));
+
+    results["messages"] = messages;
+    results["cores"] = Environment.ProcessorCount;
+    results["bare_msgs_per_s"] = Math.Round(bestBare.MessagesPerSecond);
+    results["bare_best_receivers"] = bestBare.Detail;
+    results["naive_msgs_per_s"] = Math.Round(naive.MessagesPerSecond, 1);
+    results["consumer_msgs_per_s"] = Math.Round(shipped.MessagesPerSecond);
+    results["consumer_peak_rss_mb"] = Math.Round(shipped.PeakRssMb, 1);
+    results["ratio_vs_bare"] = Math.Round(vsBare, 3);
+    results["ratio_vs_naive"] = Math.Round(vsNaive, 1);
+    results["cpu_s_per_1000"] = JsonSerializer.SerializeToNode(new[] { bestBare, naive, shipped }.ToDictionary(
+        r => r.Name, r => new { consumer = Math.Round(r.ConsumerCpuPer1000, 4), emulator = Math.Round(r.EmulatorCpuPer1000, 4), postgres = Math.Round(r.PostgresCpuPer1000, 4) }));
+}
+else if (mode == "lag")
+{
+    var rate = IntArg("--rate", 1000);
+    var seconds = IntArg("--seconds", 60);
+    var (p50, p95, p99, count) = await LagMode.RunAsync(context, consumer, rate, seconds);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== steady state at {rate} msg/s for {seconds} s: {count} rows; end-to-end lag (commit − sent) p50 {p50:F0} ms, p95 {p95:F0} ms, p99 {p99:F0} ms"));
+    results["lag_rate_msgs_per_s"] = rate;
+    results["lag_p50_ms"] = p50;
+    results["lag_p95_ms"] = p95;
+    results["lag_p99_ms"] = p99;
+}
+else
+{
+    Console.Error.WriteLine($"unknown mode {mode}: pipelines | lag | micro");
+    return 2;
+}
+
+File.WriteAllText(resultsPath, results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+Console.WriteLine($"results written to {resultsPath}");
+return 0;
