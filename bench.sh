@@ -3,7 +3,7 @@
 #
 #   ./bench.sh                      pipelines over a 50,000-message backlog, then steady-state lag at 1,000 msg/s for 60 s
 #   ./bench.sh --messages 100000    a larger backlog (the peak-RSS target is stated for 100,000)
-#   ./bench.sh --rate 1000 --seconds 60
+#   ./bench.sh --rate 1000 --seconds 60 --warmup 10   (warm-up: sent at the same rate, not counted)
 #   ./bench.sh --skip-lag | --skip-pipelines
 #   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message (ns/op, bytes allocated)
 #
@@ -13,12 +13,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-messages=50000 rate=1000 seconds=60 lag=true pipelines=true micro=false
+messages=50000 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) messages=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --skip-lag) lag=false; shift ;;
     --skip-pipelines) pipelines=false; shift ;;
     --micro) micro=true; shift ;;
@@ -51,7 +52,7 @@ if [ "$pipelines" = true ]; then
   "${bench[@]}" pipelines --messages "$messages" --consumer .local/bench-publish/LoginConsumer --state "$state"
 fi
 if [ "$lag" = true ]; then
-  "${bench[@]}" lag --rate "$rate" --seconds "$seconds" --consumer .local/bench-publish/LoginConsumer --state "$state"
+  "${bench[@]}" lag --rate "$rate" --seconds "$seconds" --warmup "$warmup" --consumer .local/bench-publish/LoginConsumer --state "$state"
 fi
 echo "== bench-results.json"
 cat bench-results.json

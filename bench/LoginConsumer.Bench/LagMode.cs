@@ -7,11 +7,13 @@ namespace LoginConsumer.Bench;
 
 /// <summary>
 /// Steady state: sends at a fixed rate while the shipped consumer runs, then measures end-to-end lag per
-/// row as its commit time (PostgreSQL's track_commit_timestamp) minus the time it was sent.
+/// row as its commit time (PostgreSQL's track_commit_timestamp) minus the time it was sent. The first
+/// <c>warmupSeconds</c> of sending, at the same rate, are not counted: a freshly started process runs
+/// its first seconds on unoptimised code, which is start-up, not steady state.
 /// </summary>
 public static class LagMode
 {
-    public static async Task<(double P50, double P95, double P99, int Count)> RunAsync(BenchContext context, string executable, int rate, int seconds)
+    public static async Task<(double P50, double P95, double P99, int Count)> RunAsync(BenchContext context, string executable, int rate, int seconds, int warmupSeconds)
     {
         var (name, url) = await context.BacklogAsync("lag", 0);
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -26,7 +28,8 @@ public static class LagMode
 
         // 10 messages per SendMessageBatch, spread evenly; each user_id carries its send time.
         var prefix = "lag-" + name;
-        var total = rate * seconds;
+        var warmupBatches = rate * warmupSeconds / 10;
+        var total = rate * (seconds + warmupSeconds);
         var interval = TimeSpan.FromSeconds(10.0 / rate);
         var clock = Stopwatch.StartNew();
         var sends = new List<Task>();
@@ -44,7 +47,7 @@ public static class LagMode
                 QueueUrl = url,
                 Entries = [.. Enumerable.Range(0, 10).Select(i => new SendMessageBatchRequestEntry(
                     i.ToString(CultureInfo.InvariantCulture),
-                    $$"""{"user_id": "{{prefix}}:{{sentAt}}:{{batch}}:{{i}}", "ip": "10.0.{{i}}.{{batch % 250}}", "device_id": "d-{{batch}}"}"""))],
+                    $$"""{"user_id": "{{prefix}}:{{sentAt}}:{{(batch < warmupBatches ? "warm" : "m")}}:{{batch}}:{{i}}", "ip": "10.0.{{i}}.{{batch % 250}}", "device_id": "d-{{batch}}"}"""))],
             }));
         }
 
@@ -61,7 +64,7 @@ public static class LagMode
         {
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand(
-                $"SELECT split_part(user_id, ':', 2)::bigint, (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000)::bigint FROM user_logins WHERE user_id LIKE '{prefix}:%'",
+                $"SELECT split_part(user_id, ':', 2)::bigint, (extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000)::bigint FROM user_logins WHERE user_id LIKE '{prefix}:%:m:%'",
                 connection);
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())

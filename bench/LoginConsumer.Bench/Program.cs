@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using BenchmarkDotNet.Running;
 using LoginConsumer.Bench;
 
-// bench.sh drives this: pipelines --messages N --consumer EXE --state DIR | lag --rate R --seconds S --consumer EXE --state DIR | micro
+// bench.sh drives this: pipelines --messages N --consumer EXE --state DIR | lag --rate R --seconds S [--warmup W] --consumer EXE --state DIR | micro
 var mode = args.FirstOrDefault() ?? "pipelines";
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 int IntArg(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
@@ -60,8 +60,10 @@ else if (mode == "lag")
 {
     var rate = IntArg("--rate", 1000);
     var seconds = IntArg("--seconds", 60);
-    var (p50, p95, p99, count) = await LagMode.RunAsync(context, consumer, rate, seconds);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== steady state at {rate} msg/s for {seconds} s: {count} rows; end-to-end lag (commit − sent) p50 {p50:F0} ms, p95 {p95:F0} ms, p99 {p99:F0} ms"));
+    var warmup = IntArg("--warmup", 10);
+    var (p50, p95, p99, count) = await LagMode.RunAsync(context, consumer, rate, seconds, warmup);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== steady state at {rate} msg/s for {seconds} s after {warmup} s of warm-up: {count} rows; end-to-end lag (commit − sent) p50 {p50:F0} ms, p95 {p95:F0} ms, p99 {p99:F0} ms"));
+    results["lag_warmup_s"] = warmup;
     results["lag_rate_msgs_per_s"] = rate;
     results["lag_p50_ms"] = p50;
     results["lag_p95_ms"] = p95;

@@ -156,6 +156,7 @@ public sealed partial class SqsReceiveLoop(
             }
 
             _inFlight.Release(slots - messages.Count);
+            LogReceived(messages.Count, slots);
             var isEmpty = messages.Count == 0;
             if (isEmpty != wasEmpty)
             {
@@ -259,6 +260,9 @@ public sealed partial class SqsReceiveLoop(
             return false;
         }
     }
+
+    [LoggerMessage(EventId = 1307, Level = LogLevel.Trace, Message = "Received {Count} messages (asked for {Asked})")]
+    private partial void LogReceived(int count, int asked);
 
     [LoggerMessage(EventId = 1301, Level = LogLevel.Information, Message = "Receiving from {QueueName} with {Receivers} receivers, at most {MaxInFlight} messages in flight (until empty: {UntilEmpty})")]
     private partial void LogStarted(string queueName, int receivers, int maxInFlight, bool untilEmpty);
