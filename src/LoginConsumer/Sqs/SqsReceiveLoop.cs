@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Hosting;
@@ -35,11 +34,11 @@ public sealed partial class SqsReceiveLoop(
 
     private readonly SqsOptions _options = options.Value;
     private readonly InFlightLimiter _inFlight = new(options.Value.MaxInFlight);
-    private readonly ConcurrentDictionary<long, Task> _handling = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abortHandling = new();
     private readonly CancellationTokenSource _abortReceives = new();
-    private long _nextHandle;
     private int _handlingCount;
+    private volatile bool _draining;
     private int _emptyReceivers;
 
     /// <summary>Messages received and not yet settled (slots that receivers hold for a poll in progress do not count).</summary>
@@ -68,6 +67,21 @@ public sealed partial class SqsReceiveLoop(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await ReceiveUntilStoppedAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The host would stop either way; the exit code must say it failed.
+            LogLoopFailed(ex);
+            Environment.ExitCode = 1;
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task ReceiveUntilStoppedAsync(CancellationToken stoppingToken)
+    {
         QueueUrls queues;
         try
         {
@@ -91,7 +105,15 @@ public sealed partial class SqsReceiveLoop(
         }
 
         await Task.WhenAll(receivers).ConfigureAwait(false);
-        await Task.WhenAll(_handling.Values).ConfigureAwait(false);
+
+        // No receiver runs any more, so the count can only fall: wait for it to reach zero.
+        _draining = true;
+        if (Volatile.Read(ref _handlingCount) == 0)
+        {
+            _drained.TrySetResult();
+        }
+
+        await _drained.Task.ConfigureAwait(false);
         await heartbeatStop.CancelAsync().ConfigureAwait(false);
         await beating.ConfigureAwait(false);
         await deleter.DisposeAsync().ConfigureAwait(false);
@@ -137,8 +159,10 @@ public sealed partial class SqsReceiveLoop(
                 _inFlight.Release(slots);
                 return;
             }
-            catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException or Amazon.Runtime.AmazonServiceException)
+            catch (Exception ex)
             {
+                // Any failure (service error, network, an HTTP timeout) backs off and retries: a receiver that
+                // died would stop the host as if it had finished.
                 _inFlight.Release(slots);
                 failures++;
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
@@ -182,15 +206,10 @@ public sealed partial class SqsReceiveLoop(
     private void Start(QueueUrls queues, Message message)
     {
         Interlocked.Increment(ref _handlingCount);
-        var handle = Interlocked.Increment(ref _nextHandle);
-        var task = HandleAsync(queues, message, handle);
-        if (!task.IsCompleted)
-        {
-            _handling[handle] = task;
-        }
+        _ = HandleAsync(queues, message);
     }
 
-    private async Task HandleAsync(QueueUrls queues, Message message, long handle)
+    private async Task HandleAsync(QueueUrls queues, Message message)
     {
         try
         {
@@ -203,9 +222,11 @@ public sealed partial class SqsReceiveLoop(
         }
         finally
         {
-            _handling.TryRemove(handle, out _);
-            Interlocked.Decrement(ref _handlingCount);
             _inFlight.Release(1);
+            if (Interlocked.Decrement(ref _handlingCount) == 0 && _draining)
+            {
+                _drained.TrySetResult();
+            }
         }
     }
 
@@ -254,7 +275,7 @@ public sealed partial class SqsReceiveLoop(
             return attributes.ApproximateNumberOfMessages == 0 && attributes.ApproximateNumberOfMessagesNotVisible == 0
                 && attributes.ApproximateNumberOfMessagesDelayed == 0;
         }
-        catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogReceiveFailed(ex, TimeSpan.FromMilliseconds(250));
             return false;
@@ -278,6 +299,9 @@ public sealed partial class SqsReceiveLoop(
 
     [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "Handling {MessageId} failed unexpectedly; it will be redelivered")]
     private partial void LogHandlerCrashed(Exception exception, string messageId);
+
+    [LoggerMessage(EventId = 1308, Level = LogLevel.Critical, Message = "The receive loop failed; stopping with exit code 1")]
+    private partial void LogLoopFailed(Exception exception);
 
     [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues; stopping")]
     private partial void LogTopologyFailed(Exception exception);
