@@ -43,9 +43,10 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
     public async Task Sigterm_DuringAnIdleLongPoll_ExitsWithoutWaitingForThePoll()
     {
         using var consumer = _scope.StartConsumer(["run"], new Dictionary<string, string?> { ["Sqs__WaitTimeSeconds"] = "20" });
-        var log = consumer.StandardOutput.ReadToEndAsync();
+        var log = new OutputCapture(consumer);
         _ = consumer.StandardError.ReadToEndAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3)); // started, and every receiver is in a 20 s long poll
+        await log.WaitForAsync("Receiving from", TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // every receiver is now in its 20 s long poll on the empty queue
 
         var clock = Stopwatch.StartNew();
         await Signals.TerminateAsync(consumer);
@@ -54,7 +55,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
 
         Assert.Equal(0, consumer.ExitCode);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"shutdown waited {clock.Elapsed} for the long poll");
-        Assert.Contains("Receiving from", await log, StringComparison.Ordinal);
+        Assert.Contains("Stopped receiving", await log.AllAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
