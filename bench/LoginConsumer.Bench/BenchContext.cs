@@ -58,5 +58,13 @@ public sealed class BenchContext(string stateDir) : IDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
+    public async Task<double> ScalarDoubleAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync() is double value ? value : double.NaN;
+    }
+
     public void Dispose() => Sqs.Dispose();
 }

@@ -39,6 +39,14 @@ public static class ConsumerPipeline
             throw new InvalidOperationException($"The consumer exited {consumer.ExitCode} having stored {stored} of {messages} rows:\n{await output}{await errors}");
         }
 
+        // Warm rate: rows committed over the second half of the drain, from PostgreSQL's commit timestamps.
+        var warm = await context.ScalarDoubleAsync(
+            $"""
+            WITH t AS (SELECT pg_xact_commit_timestamp(xmin) AS c FROM user_logins
+                       WHERE pg_xact_commit_timestamp(xmin) >= now() - interval '{(int)Math.Ceiling(seconds) + 5} seconds')
+            SELECT (count(*) / 2)::float8 / NULLIF(extract(epoch FROM max(c) - percentile_disc(0.5) WITHIN GROUP (ORDER BY c)), 0) FROM t
+            """);
+
         return new PipelineResult(
             "consumer",
             messages,
@@ -47,6 +55,9 @@ public static class ConsumerPipeline
             (context.EmulatorCpu() - emulator0) * 1000 / messages,
             (context.PostgresCpu() - postgres0) * 1000 / messages,
             peakRss,
-            "defaults, process start to exit");
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"defaults, process start to exit; second half of its rows at {warm:F0} msg/s"))
+        {
+            WarmMessagesPerSecond = warm,
+        };
     }
 }
