@@ -6,9 +6,15 @@ using Microsoft.Extensions.Logging;
 
 namespace LoginConsumer.Commands;
 
-/// <summary>Applies the EF Core migrations, as the schema owner (ConnectionStrings:LoginDbMigrations, else LoginDb). Production runs this as a Job, never at consumer start-up.</summary>
+/// <summary>
+/// Applies the EF Core migrations, as the schema owner (ConnectionStrings:LoginDbMigrations, else LoginDb).
+/// Production runs this as a Job, never at consumer start-up. With Migrations:RuntimeRole set it then grants
+/// that role what the consumer needs and nothing more (see deploy/sql/roles.sql).
+/// </summary>
 public static partial class MigrateCommand
 {
+    public const string RuntimeRoleSetting = "Migrations:RuntimeRole";
+
     public static Command Create()
     {
         var command = new Command("migrate", "Apply the database migrations and exit.");
@@ -29,10 +35,34 @@ public static partial class MigrateCommand
             var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
             await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
             LogMigrated(logger, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
+
+            if (builder.Configuration[RuntimeRoleSetting] is { Length: > 0 } role)
+            {
+                if (!RoleName().IsMatch(role))
+                {
+                    throw new InvalidOperationException($"{RuntimeRoleSetting} must be a plain PostgreSQL role name (letters, digits, '_').");
+                }
+
+                // INSERT, and SELECT on the conflict column only: ON CONFLICT (message_id) needs to read it.
+                // A role name cannot be a bind parameter; it was matched against a plain identifier above.
+                var table = UserLoginConfiguration.TableName;
+#pragma warning disable EF1003
+                await context.Database.ExecuteSqlRawAsync(
+                    "GRANT INSERT ON " + table + " TO \"" + role + "\"; GRANT SELECT (message_id) ON " + table + " TO \"" + role + "\";",
+                    cancellationToken).ConfigureAwait(false);
+#pragma warning restore EF1003
+                LogGranted(logger, role, table);
+            }
         }
 
         return 0;
     }
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Granted {Role} INSERT on {Table} and SELECT on its message_id")]
+    private static partial void LogGranted(ILogger logger, string role, string table);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
+    private static partial System.Text.RegularExpressions.Regex RoleName();
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Applied {Count} migrations: {Migrations}")]
     private static partial void LogMigrated(ILogger logger, int count, string migrations);

@@ -1,0 +1,24 @@
+-- Least-privilege roles for LoginConsumer: one that owns the schema and runs migrations, one the consumer
+-- runs as. Run once per database, as a superuser (or the database owner with CREATEROLE), with psql:
+--
+--   psql -d <database> -v migrator=loginconsumer_migrator -v runtime=loginconsumer_runtime \
+--        -v migrator_password="$MIGRATOR_PASSWORD" -v runtime_password="$RUNTIME_PASSWORD" -f deploy/sql/roles.sql
+--
+-- Then `LoginConsumer migrate`, connected as the migrator (ConnectionStrings__LoginDbMigrations) with
+-- Migrations__RuntimeRole=<runtime>, applies the migrations and grants the runtime role exactly
+-- INSERT on user_logins and SELECT(message_id), which INSERT ... ON CONFLICT (message_id) needs.
+-- The runtime role cannot read any other column, update, delete, or change the schema.
+\set ON_ERROR_STOP on
+
+SELECT format('CREATE ROLE %I LOGIN', :'migrator') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'migrator') \gexec
+SELECT format('CREATE ROLE %I LOGIN', :'runtime') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'runtime') \gexec
+ALTER ROLE :"migrator" PASSWORD :'migrator_password';
+ALTER ROLE :"runtime" PASSWORD :'runtime_password';
+
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I, %I', current_database(), :'migrator', :'runtime') \gexec
+GRANT USAGE, CREATE ON SCHEMA public TO :"migrator";
+GRANT USAGE ON SCHEMA public TO :"runtime";
+
+-- The analysts' table may predate these roles: the migrator must own it to add the key column.
+SELECT format('ALTER TABLE public.%I OWNER TO %I', tablename, :'migrator')
+FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('user_logins', '__EFMigrationsHistory') \gexec

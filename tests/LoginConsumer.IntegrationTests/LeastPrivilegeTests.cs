@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using LoginConsumer.IntegrationTests.Infrastructure;
+using Npgsql;
+
+namespace LoginConsumer.IntegrationTests;
+
+/// <summary>deploy/sql/roles.sql, migrations as the owning role, the consumer as the runtime role.</summary>
+public sealed class LeastPrivilegeTests : IAsyncLifetime
+{
+    private const string Prefix = "lp";
+
+    private TestScope _scope = null!;
+    private string _migrator = null!;
+    private string _runtime = null!;
+
+    public async Task InitializeAsync()
+    {
+        _scope = await TestScope.CreateAsync(migrate: false);
+        _migrator = "m_" + _scope.DatabaseName;
+        _runtime = "r_" + _scope.DatabaseName;
+    }
+
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
+
+    [Fact]
+    public async Task RuntimeRole_ConsumesEverythingButCanOnlyInsertAndReadMessageId()
+    {
+        // The analysts' table exists first, owned by someone else, with a row.
+        await ExecuteAsAsync("postgres", "CREATE TABLE user_logins (user_id varchar(128), device_type varchar(32), masked_ip varchar(256), masked_device_id varchar(256), locale varchar(32), app_version integer, create_date date); INSERT INTO user_logins (user_id) VALUES ('legacy')");
+        await RunRolesScriptAsync();
+
+        var migrate = await _scope.RunConsumerAsync(["migrate"], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__LoginDbMigrations"] = ConnectionAs(_migrator),
+            ["Migrations__RuntimeRole"] = _runtime,
+        });
+        Assert.True(migrate.ExitCode == 0, migrate.Output);
+
+        await _scope.SendAsync(NumberedLogins.Bodies(Prefix, 20).Append("""{"foo": "not a login"}"""));
+        var run = await _scope.RunConsumerAsync(["run", "--until-empty"], new Dictionary<string, string?> { ["ConnectionStrings__LoginDb"] = ConnectionAs(_runtime) });
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal(21, (await _scope.RowsAsync()).Count); // 20 new rows and the legacy one
+        Assert.Single(await _scope.ReceiveAllErrorsAsync());
+
+        Assert.Equal(21L, await ScalarAsAsync(_runtime, "SELECT count(message_id) FROM user_logins"));
+        foreach (var forbidden in new[]
+        {
+            "SELECT user_id FROM user_logins",
+            "SELECT masked_ip FROM user_logins",
+            "UPDATE user_logins SET locale = 'x'",
+            "DELETE FROM user_logins",
+            "TRUNCATE user_logins",
+            "CREATE TABLE sneaky (x int)",
+            "ALTER TABLE user_logins ADD COLUMN x int",
+        })
+        {
+            var denied = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsAsync(_runtime, forbidden));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+        }
+    }
+
+    private string ConnectionAs(string role) => _scope.ConnectionString.Replace("Username=postgres", "Username=" + role, StringComparison.Ordinal);
+
+    private async Task RunRolesScriptAsync()
+    {
+        var start = new ProcessStartInfo(Path.Combine(_scope.Services.PostgresBin, "psql")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[]
+        {
+            "-h", "127.0.0.1", "-p", _scope.Services.PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", _scope.DatabaseName,
+            "-v", "migrator=" + _migrator, "-v", "runtime=" + _runtime, "-v", "migrator_password=m-secret", "-v", "runtime_password=r-secret",
+            "-f", Path.Combine(RepoPaths.Root, "deploy", "sql", "roles.sql"),
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var psql = Process.Start(start)!;
+        var output = psql.StandardOutput.ReadToEndAsync();
+        var errors = psql.StandardError.ReadToEndAsync();
+        await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(psql.ExitCode == 0, await output + await errors);
+    }
+
+    private async Task ExecuteAsAsync(string role, string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionAs(role));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<long> ScalarAsAsync(string role, string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionAs(role));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
