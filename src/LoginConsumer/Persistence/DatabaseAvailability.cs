@@ -16,7 +16,7 @@ public sealed partial class DatabaseAvailability(
     ILogger<DatabaseAvailability> logger)
 {
     private readonly object _gate = new();
-    private TaskCompletionSource _available = CompletedSource();
+    private volatile TaskCompletionSource _available = CompletedSource();
     private Task? _probing;
 
     public bool IsAvailable => _available.Task.IsCompleted;

@@ -8,13 +8,14 @@ using Microsoft.Extensions.Options;
 namespace LoginConsumer.Sqs;
 
 /// <summary>
-/// Groups deletes of finished messages into DeleteMessageBatch calls of up to 10. A delete that
-/// fails is retried once on its own and then given up: the message comes back, and its redelivery
-/// is a no-op because its row is already stored (or it is already in the error queue).
+/// Groups deletes of finished messages into DeleteMessageBatch calls of up to 10. A delete that fails
+/// for a transient reason is retried alone with backoff, then given up: the message comes back; a row's
+/// redelivery is a no-op, a poison message's would put a second copy in the error queue (README, Guarantees).
 /// </summary>
 public sealed partial class DeleteBatcher : IAsyncDisposable
 {
     private const int MaxBatch = 10;
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
     private readonly IAmazonSQS _sqs;
     private readonly ILogger<DeleteBatcher> _logger;
     private readonly Channel<PendingDelete> _pending = Channel.CreateUnbounded<PendingDelete>();
@@ -70,35 +71,40 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
     {
         try
         {
-            var response = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+            List<PendingDelete> retry;
+            try
             {
-                QueueUrl = batch[0].QueueUrl,
-                Entries = [.. batch.Select((d, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), d.ReceiptHandle))],
-            }).ConfigureAwait(false);
+                var response = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+                {
+                    QueueUrl = batch[0].QueueUrl,
+                    Entries = [.. batch.Select((d, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), d.ReceiptHandle))],
+                }).ConfigureAwait(false);
 
-            // SDK v4 gives null, not an empty list, when nothing failed.
-            foreach (var failed in response.Failed ?? [])
-            {
-                var pending = batch[int.Parse(failed.Id, CultureInfo.InvariantCulture)];
-                LogDeleteEntryFailed(pending.MessageId, failed.Code, failed.SenderFault);
-                await DeleteOneAsync(pending).ConfigureAwait(false);
+                // SDK v4 gives null, not an empty list, when nothing failed.
+                retry = [];
+                foreach (var failed in response.Failed ?? [])
+                {
+                    var pending = batch[int.Parse(failed.Id, CultureInfo.InvariantCulture)];
+                    LogDeleteEntryFailed(pending.MessageId, failed.Code, failed.SenderFault);
+                    if (failed.SenderFault == true)
+                    {
+                        // A stale or invalid receipt handle: no retry can cure it.
+                        LogDeleteGivenUp(pending.MessageId, failed.Code);
+                    }
+                    else
+                    {
+                        retry.Add(pending);
+                    }
+                }
             }
-        }
-        catch (AmazonSQSException ex)
-        {
-            LogDeleteBatchFailed(ex, batch.Count);
-            foreach (var pending in batch)
+            catch (Exception ex)
             {
-                await DeleteOneAsync(pending).ConfigureAwait(false);
+                // Any failure (service, network, timeout): a dead delete loop would leave its callers waiting.
+                LogDeleteBatchFailed(ex, batch.Count);
+                retry = batch;
             }
-        }
-        catch (HttpRequestException ex)
-        {
-            LogDeleteBatchFailed(ex, batch.Count);
-            foreach (var pending in batch)
-            {
-                await DeleteOneAsync(pending).ConfigureAwait(false);
-            }
+
+            await Task.WhenAll(retry.Select(DeleteOneAsync)).ConfigureAwait(false);
         }
         finally
         {
@@ -109,26 +115,40 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Retries one delete with backoff, well within the receipt handle's visibility timeout. For a row a
+    /// lost delete is harmless, but a poison message that is redelivered would be dead-lettered twice.
+    /// </summary>
     private async Task DeleteOneAsync(PendingDelete pending)
     {
-        try
+        foreach (var delay in RetryDelays)
         {
-            await _sqs.DeleteMessageAsync(pending.QueueUrl, pending.ReceiptHandle).ConfigureAwait(false);
+            await Task.Delay(delay).ConfigureAwait(false);
+            try
+            {
+                await _sqs.DeleteMessageAsync(pending.QueueUrl, pending.ReceiptHandle).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogDeleteRetryFailed(ex, pending.MessageId);
+            }
         }
-        catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
-        {
-            LogDeleteGivenUp(pending.MessageId, ex.GetType().Name);
-        }
+
+        LogDeleteGivenUp(pending.MessageId, "retries spent");
     }
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Trace, Message = "DeleteMessageBatch of {Count}")]
     private partial void LogBatchSize(int count);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "DeleteMessageBatch entry for {MessageId} failed with {ErrorCode} (sender fault: {SenderFault}); retrying it alone")]
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "DeleteMessageBatch entry for {MessageId} failed with {ErrorCode} (sender fault: {SenderFault})")]
     private partial void LogDeleteEntryFailed(string messageId, string errorCode, bool? senderFault);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "DeleteMessageBatch of {Count} messages failed; retrying each alone")]
     private partial void LogDeleteBatchFailed(Exception exception, int count);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Debug, Message = "Deleting {MessageId} failed; retrying")]
+    private partial void LogDeleteRetryFailed(Exception exception, string messageId);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not delete {MessageId} ({Reason}); it will be redelivered and skipped as already stored")]
     private partial void LogDeleteGivenUp(string messageId, string reason);
