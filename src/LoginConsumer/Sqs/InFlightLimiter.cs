@@ -5,10 +5,6 @@ public sealed class InFlightLimiter(int capacity) : IDisposable
 {
     private readonly SemaphoreSlim _slots = new(capacity, capacity);
 
-    public int Capacity { get; } = capacity;
-
-    public int InFlight => Capacity - _slots.CurrentCount;
-
     /// <summary>Waits for at least one free slot, then takes as many more as are free, up to <paramref name="max"/>.</summary>
     public async Task<int> AcquireAsync(int max, CancellationToken cancellationToken)
     {

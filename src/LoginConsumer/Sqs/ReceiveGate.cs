@@ -6,7 +6,5 @@ namespace LoginConsumer.Sqs;
 /// </summary>
 public sealed class ReceiveGate(Func<CancellationToken, Task> waitUntilOpen)
 {
-    public static ReceiveGate AlwaysOpen { get; } = new(_ => Task.CompletedTask);
-
     public Task WaitUntilOpenAsync(CancellationToken cancellationToken) => waitUntilOpen(cancellationToken);
 }

@@ -70,7 +70,7 @@ public sealed partial class SqsMessageHandler(
         LogConsumed(message.MessageId, receiveCount);
     }
 
-    public TimeSpan RedeliveryBackoff(int receiveCount) =>
+    private TimeSpan RedeliveryBackoff(int receiveCount) =>
         TimeSpan.FromTicks((long)Math.Min(
             _options.RedeliveryBackoffMax.Ticks,
             _options.RedeliveryBackoffBase.Ticks * Math.Pow(4, Math.Clamp(receiveCount - 1, 0, 20))));

@@ -27,8 +27,6 @@ public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, TimeProvider tim
     /// <summary>How often the heartbeat looks: a third of the timeout, so a message is extended with time to spare.</summary>
     public TimeSpan Interval => TimeSpan.FromTicks(Math.Clamp(_timeout.Ticks / 3, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(10).Ticks));
 
-    public int Tracked => _tracked.Count;
-
     public void Dispose() => _round.Dispose();
 
     /// <summary>At least one beat since it was received or last extended, and one more extension would not pass 12 hours since it was received.</summary>
