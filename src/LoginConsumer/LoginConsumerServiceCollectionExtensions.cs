@@ -101,7 +101,9 @@ public static class LoginConsumerServiceCollectionExtensions
         services.AddSingleton(sp => KeyRing.Create(
             sp.GetRequiredService<IOptions<MaskingOptions>>().Value,
             sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
-        services.AddSingleton<Masker>();
+        services.AddSingleton(sp => new Masker(
+            sp.GetRequiredService<KeyRing>(),
+            sp.GetRequiredService<IOptions<MaskingOptions>>().Value.Algorithm));
         return builder;
     }
 }

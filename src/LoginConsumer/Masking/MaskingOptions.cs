@@ -9,6 +9,9 @@ public sealed class MaskingOptions
     /// <summary>Key id → base64 key material (at least 32 bytes). Bound from <c>Masking:Keys:&lt;id&gt;</c>.</summary>
     public Dictionary<string, string> Keys { get; set; } = [];
 
+    /// <summary>HmacSha256 (default, one-way) or AesGcmSiv (reversible by whoever holds the key).</summary>
+    public MaskingAlgorithm Algorithm { get; set; } = MaskingAlgorithm.HmacSha256;
+
     /// <summary>The key that masks new values; older keys stay for reading and re-keying.</summary>
     public string? ActiveKeyId { get; set; }
 

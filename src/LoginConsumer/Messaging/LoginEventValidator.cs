@@ -12,6 +12,7 @@ public sealed class LoginEventValidator(IOptions<MaskingOptions> maskingOptions)
 {
     private readonly int _maxIp = maskingOptions.Value.MaxIpLength;
     private readonly int _maxDeviceId = maskingOptions.Value.MaxDeviceIdLength;
+    private readonly bool _encrypting = maskingOptions.Value.Algorithm == MaskingAlgorithm.AesGcmSiv;
 
     public ValidatedLogin Validate(LoginEvent? message)
     {
@@ -38,6 +39,12 @@ public sealed class LoginEventValidator(IOptions<MaskingOptions> maskingOptions)
             throw new PoisonMessageException("invalid_ip", "ip is not a valid IPv4 (dotted-quad) or IPv6 address.");
         }
 
+        if (_encrypting)
+        {
+            CheckEncryptable("ip", ip);
+            CheckEncryptable("device_id", message.DeviceId);
+        }
+
         return new ValidatedLogin(
             message.UserId,
             message.DeviceType,
@@ -46,6 +53,17 @@ public sealed class LoginEventValidator(IOptions<MaskingOptions> maskingOptions)
             message.DeviceId,
             message.AppVersion,
             AppVersion.Encode(message.AppVersion));
+    }
+
+    // Ciphertext grows with the input, so under AesGcmSiv the column limit is one of UTF-8 bytes (see Masker).
+    private static void CheckEncryptable(string field, string? value)
+    {
+        if (value is not null && System.Text.Encoding.UTF8.GetByteCount(value) > Masker.MaxEncryptedPlaintextBytes)
+        {
+            throw new PoisonMessageException(
+                "too_long",
+                $"{field} is longer than {Masker.MaxEncryptedPlaintextBytes} UTF-8 bytes, the most that fits varchar({Masker.ColumnLength}) once encrypted with AesGcmSiv.");
+        }
     }
 
     private static void CheckText(string field, string? value, int maxCodePoints)

@@ -1,5 +1,6 @@
 using LoginConsumer.Masking;
 using LoginConsumer.Messaging;
+using LoginConsumer.Persistence;
 using Microsoft.Extensions.Options;
 
 namespace LoginConsumer.Tests.Messaging;
@@ -93,4 +94,43 @@ public sealed class LoginEventValidatorTests
         "device_id" => Valid with { DeviceId = value },
         _ => throw new ArgumentOutOfRangeException(nameof(field)),
     };
+
+    // Privacy issue, item 3: compute the longest input each algorithm accepts and show its masked form fits varchar(256).
+    [Theory]
+    [InlineData(MaskingAlgorithm.HmacSha256)]
+    [InlineData(MaskingAlgorithm.AesGcmSiv)]
+    public void Validate_LongestAcceptedDeviceIdAndIp_MaskIntoTheColumn(MaskingAlgorithm algorithm)
+    {
+        var options = new MaskingOptions { Algorithm = algorithm, Keys = { [LongestKeyId] = KeyBase64 }, ActiveKeyId = LongestKeyId };
+        var validator = new LoginEventValidator(Options.Create(options));
+        var masker = new Masker(KeyRing.Create(options, allowDevelopmentKey: false), algorithm);
+
+        // The longest device_id: under HMAC every code point may be 4 UTF-8 bytes; under AES the byte limit binds first.
+        var deviceId = algorithm == MaskingAlgorithm.HmacSha256
+            ? string.Concat(Enumerable.Repeat("\U0001F600", options.MaxDeviceIdLength))
+            : string.Concat(Enumerable.Repeat("\U0001F600", Masker.MaxEncryptedPlaintextBytes / 4)) + new string('a', Masker.MaxEncryptedPlaintextBytes % 4);
+        const string longestIp = "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255";
+
+        var login = validator.Validate(Valid with { DeviceId = deviceId, Ip = longestIp });
+
+        Assert.InRange(masker.Mask(MaskedField.DeviceId, login.DeviceId)!.Length, 1, UserLoginColumns.MaskedDeviceId);
+        Assert.InRange(masker.Mask(MaskedField.Ip, login.Ip)!.Length, 1, UserLoginColumns.MaskedIp);
+    }
+
+    [Fact]
+    public void Validate_DeviceIdWithinCharactersButOverTheEncryptedByteLimit_IsPoisonTooLongUnderAesOnly()
+    {
+        var deviceId = string.Concat(Enumerable.Repeat("\u00e9", 100)); // 100 characters, 200 UTF-8 bytes
+        var message = Valid with { DeviceId = deviceId };
+        var aes = new LoginEventValidator(Options.Create(new MaskingOptions { Algorithm = MaskingAlgorithm.AesGcmSiv }));
+
+        Assert.Equal(deviceId, Validator.Validate(message).DeviceId);
+        var poison = Assert.Throws<PoisonMessageException>(() => aes.Validate(message));
+        Assert.Equal("too_long", poison.Code);
+        Assert.Contains("149 UTF-8 bytes", poison.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(deviceId, poison.Message, StringComparison.Ordinal);
+    }
+
+    private const string KeyBase64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    private static readonly string LongestKeyId = new('k', KeyRing.MaxKeyIdLength);
 }
