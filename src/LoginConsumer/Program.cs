@@ -7,6 +7,8 @@ var root = new RootCommand("LoginConsumer: SQS login-queue → MassTransit → m
     MigrateCommand.Create(),
     SendSampleCommand.Create(),
     SummaryCommand.Create(),
+    UnmaskCommand.Create(),
+    RekeyCommand.Create(),
 };
 root.SetAction((_, cancellationToken) => RunCommand.ExecuteAsync(untilEmpty: false, cancellationToken));
 

@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Globalization;
+using LoginConsumer.Masking;
+using LoginConsumer.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace LoginConsumer.Commands;
+
+/// <summary>
+/// Re-encrypts stored AesGcmSiv values under the active key, batch by batch, each batch in its own transaction.
+/// The data itself is the progress record: a row is selected only while one of its values is under another key, so
+/// an interrupted run is resumed by running it again. An UPDATE only applies where the row still holds the values
+/// that were read, so nothing is overwritten, and no row is inserted or deleted. Needs UPDATE on user_logins: run it
+/// with the owner's connection (ConnectionStrings:LoginDbMigrations, else LoginDb), never as the runtime role.
+/// </summary>
+public static class RekeyCommand
+{
+    private const string NeedsRekey = """
+        ((masked_ip IS NOT NULL AND strpos(masked_ip, ':e:') > 0 AND NOT starts_with(masked_ip, @active))
+          OR (masked_device_id IS NOT NULL AND strpos(masked_device_id, ':e:') > 0 AND NOT starts_with(masked_device_id, @active)))
+        """;
+
+    public static Command Create()
+    {
+        var batchSize = new Option<int>("--batch-size") { Description = "Rows per transaction.", DefaultValueFactory = _ => 1000 };
+        var limit = new Option<int?>("--limit") { Description = "Stop after this many rows (a later run carries on)." };
+        var command = new Command("rekey", "Re-encrypt stored AesGcmSiv values under Masking:ActiveKeyId, in resumable batches.") { batchSize, limit };
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(parse.GetValue(batchSize), parse.GetValue(limit), Console.Out, cancellationToken));
+        return command;
+    }
+
+    public static async Task<int> ExecuteAsync(int batchSize, int? limit, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (batchSize is < 1 or > 100_000)
+        {
+            await Console.Error.WriteLineAsync("rekey: --batch-size must be between 1 and 100000.").ConfigureAwait(false);
+            return 2;
+        }
+
+        var builder = LoginConsumerHost.CreateBuilder();
+        builder.AddMasking();
+        builder.AddLoginDatabase(LoginConsumerServiceCollectionExtensions.MigrationConnectionStringName);
+        using var host = builder.Build();
+        var masker = host.Services.GetRequiredService<Masker>();
+        var ring = host.Services.GetRequiredService<KeyRing>();
+        if (masker.Algorithm != MaskingAlgorithm.AesGcmSiv)
+        {
+            await Console.Error.WriteLineAsync(
+                "rekey: refused. Masking:Algorithm is HmacSha256: one-way values cannot be re-computed without their originals. "
+                + "See README \"Privacy\" for comparing values across a rotation.").ConfigureAwait(false);
+            return 1;
+        }
+
+        var active = new NpgsqlParameter("active", ring.Active.Id + ":");
+        var context = await host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (context.ConfigureAwait(false))
+        {
+            var total = await context.Database
+                .SqlQueryRaw<long>("SELECT count(*) AS \"Value\" FROM user_logins WHERE " + NeedsRekey, active.Clone())
+                .SingleAsync(cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(Line($"rekey: {total} rows hold values under keys other than '{ring.Active.Id}'.")).ConfigureAwait(false);
+
+            var after = string.Empty;
+            long done = 0, changedMeanwhile = 0;
+            while (limit is null || done < limit)
+            {
+                var take = limit is null ? batchSize : (int)Math.Min(batchSize, limit.Value - done);
+                var rows = await context.Database.SqlQueryRaw<RekeyRow>(
+                        "SELECT message_id AS \"MessageId\", masked_ip AS \"MaskedIp\", masked_device_id AS \"MaskedDeviceId\" FROM user_logins "
+                        + "WHERE message_id > @after AND " + NeedsRekey + " ORDER BY message_id LIMIT @take",
+                        new NpgsqlParameter("after", after), active.Clone(), new NpgsqlParameter("take", take))
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                if (rows.Count == 0)
+                {
+                    break;
+                }
+
+                var updated = await UpdateAsync(context, rows, Reencrypt(masker, ring, rows), cancellationToken).ConfigureAwait(false);
+                done += updated;
+                changedMeanwhile += rows.Count - updated;
+                after = rows[^1].MessageId;
+                await output.WriteLineAsync(Line(
+                    $"rekey: {done} of {total} rows re-encrypted under '{ring.Active.Id}' ({(total == 0 ? 100 : done * 100 / total)}%)")).ConfigureAwait(false);
+            }
+
+            var left = await context.Database
+                .SqlQueryRaw<long>("SELECT count(*) AS \"Value\" FROM user_logins WHERE " + NeedsRekey, active.Clone())
+                .SingleAsync(cancellationToken).ConfigureAwait(false);
+            var oneWay = await context.Database
+                .SqlQueryRaw<long>(
+                    "SELECT count(*) AS \"Value\" FROM user_logins WHERE (masked_ip IS NOT NULL AND strpos(masked_ip, ':e:') = 0) "
+                    + "OR (masked_device_id IS NOT NULL AND strpos(masked_device_id, ':e:') = 0)")
+                .SingleAsync(cancellationToken).ConfigureAwait(false);
+            var again = left > 0 ? " (run rekey again)" : string.Empty;
+            await output.WriteLineAsync(Line(
+                $"rekey: finished this run: {done} rows re-encrypted, {changedMeanwhile} changed while being read (left for the next run), {left} still under other keys{again}, {oneWay} with one-way HMAC values left as they are."))
+                .ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static List<(string? Ip, string? DeviceId)> Reencrypt(Masker masker, KeyRing ring, List<RekeyRow> rows) =>
+        rows.Select(row => (Reencrypt(masker, ring, MaskedField.Ip, row.MaskedIp, row.MessageId), Reencrypt(masker, ring, MaskedField.DeviceId, row.MaskedDeviceId, row.MessageId)))
+            .ToList();
+
+    private static string? Reencrypt(Masker masker, KeyRing ring, MaskedField field, string? masked, string messageId)
+    {
+        if (masked is null || Masker.Describe(masked) is not { Encrypted: true } described || described.KeyId == ring.Active.Id)
+        {
+            return masked;
+        }
+
+        // The reason names the key and the field, never the value.
+        return masker.TryUnmask(field, masked, out var original, out var reason)
+            ? Masker.Encrypt(ring.Active, field, original)
+            : throw new InvalidOperationException($"Row {messageId}: {Masker.FieldName(field)} cannot be decrypted: {reason} Nothing in this batch was changed.");
+    }
+
+    private static async Task<int> UpdateAsync(LoginDbContext context, List<RekeyRow> rows, List<(string? Ip, string? DeviceId)> fresh, CancellationToken cancellationToken)
+    {
+        var transaction = await context.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var updated = await context.Database.ExecuteSqlRawAsync(
+                """
+                UPDATE user_logins AS u SET masked_ip = v.new_ip, masked_device_id = v.new_device_id
+                FROM unnest(@ids, @old_ip, @new_ip, @old_device_id, @new_device_id) AS v(message_id, old_ip, new_ip, old_device_id, new_device_id)
+                WHERE u.message_id = v.message_id
+                  AND u.masked_ip IS NOT DISTINCT FROM v.old_ip
+                  AND u.masked_device_id IS NOT DISTINCT FROM v.old_device_id
+                """,
+                [
+                    TextArray("ids", rows.Select(r => (string?)r.MessageId)),
+                    TextArray("old_ip", rows.Select(r => r.MaskedIp)),
+                    TextArray("new_ip", fresh.Select(f => f.Ip)),
+                    TextArray("old_device_id", rows.Select(r => r.MaskedDeviceId)),
+                    TextArray("new_device_id", fresh.Select(f => f.DeviceId)),
+                ],
+                cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return updated;
+        }
+    }
+
+    private static NpgsqlParameter TextArray(string name, IEnumerable<string?> values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.ToArray() };
+
+    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class RekeyRow
+    {
+        public required string MessageId { get; init; }
+
+        public string? MaskedIp { get; init; }
+
+        public string? MaskedDeviceId { get; init; }
+    }
+}

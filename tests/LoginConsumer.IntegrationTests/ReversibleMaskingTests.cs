@@ -1,0 +1,140 @@
+using System.Globalization;
+using LoginConsumer.IntegrationTests.Infrastructure;
+using LoginConsumer.Masking;
+using Xunit.Abstractions;
+
+namespace LoginConsumer.IntegrationTests;
+
+/// <summary>Masking:Algorithm=AesGcmSiv end to end: the consumer encrypts, `unmask` recovers, `rekey` moves every row to a new key.</summary>
+public sealed class ReversibleMaskingTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Prefix = "aes";
+    private const int Count = 120;
+    private const string NewKeyId = "t2";
+    private const string NewKeyBase64 = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
+
+    private static readonly Dictionary<string, string?> Aes = new() { ["Masking__Algorithm"] = "AesGcmSiv" };
+
+    private static readonly Dictionary<string, string?> AesRotated = new()
+    {
+        ["Masking__Algorithm"] = "AesGcmSiv",
+        ["Masking__Keys__" + NewKeyId] = NewKeyBase64,
+        ["Masking__ActiveKeyId"] = NewKeyId,
+    };
+
+    private TestScope _scope = null!;
+
+    public async Task InitializeAsync() => _scope = await TestScope.CreateAsync();
+
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
+
+    [Fact]
+    public async Task Consumer_UnderAesGcmSiv_StoresValuesThatUnmaskToTheOriginals()
+    {
+        await _scope.SendAsync(NumberedLogins.Bodies(Prefix, Count));
+        var run = await _scope.RunConsumerAsync(["run", "--until-empty"], Aes);
+        Assert.True(run.ExitCode == 0, run.Output);
+
+        var rows = await _scope.RowsAsync();
+        NumberedLogins.AssertExactlyOnce(rows, Prefix, Count, output);
+        Assert.All(rows, r => Assert.StartsWith(TestScope.KeyId + ":e:", r.MaskedIp, StringComparison.Ordinal));
+        Assert.All(rows, r => Assert.DoesNotContain("10.", r.MaskedIp, StringComparison.Ordinal));
+
+        // 120 distinct device ids give 120 distinct ciphertexts (equal ones stay equal: see the unit tests).
+        Assert.Equal(rows.Count, rows.Select(r => r.MaskedDeviceId).Distinct().Count());
+        var row = rows.OrderBy(r => r.UserId, StringComparer.Ordinal).Last();
+        var i = Number(row.UserId!);
+
+        var ip = await _scope.RunConsumerAsync(["unmask", "--field", "ip", "--value", row.MaskedIp!], Aes);
+        var deviceId = await _scope.RunConsumerAsync(["unmask", "--field", "device_id", "--value", row.MaskedDeviceId!], Aes);
+
+        Assert.True(ip.ExitCode == 0, ip.Output);
+        Assert.Contains(ExpectedIp(i), ip.Output.Split('\n').Select(l => l.Trim()));
+        Assert.Contains("revealed one ip value made with key 't1'", ip.Output, StringComparison.Ordinal);
+        Assert.True(deviceId.ExitCode == 0, deviceId.Output);
+        Assert.Contains(ExpectedDeviceId(i), deviceId.Output.Split('\n').Select(l => l.Trim()));
+
+        var crossed = await _scope.RunConsumerAsync(["unmask", "--field", "device_id", "--value", row.MaskedIp!], Aes);
+        Assert.Equal(1, crossed.ExitCode);
+        Assert.Contains("other field", crossed.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(ExpectedIp(i), crossed.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unmask_UnderHmacSha256_RefusesAndSaysWhy()
+    {
+        var masked = TestScope.Masker.Mask(MaskedField.Ip, "10.0.0.1")!;
+
+        var result = await _scope.RunConsumerAsync(["unmask", "--field", "ip", "--value", masked]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("Masking:Algorithm is HmacSha256, which is one-way", result.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.0.1", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rekey_InterruptedThenRunAgain_MovesEveryRowToTheNewKeyWithoutLosingOrDoublingAny()
+    {
+        await _scope.SendAsync(NumberedLogins.Bodies(Prefix, Count));
+        var run = await _scope.RunConsumerAsync(["run", "--until-empty"], Aes);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var before = await _scope.RowsAsync();
+
+        // A first run stopped after 50 rows stands for one that was killed: the rows it finished stay finished.
+        var partial = await _scope.RunConsumerAsync(["rekey", "--batch-size", "20", "--limit", "50"], AesRotated);
+        output.WriteLine(partial.Output);
+        Assert.True(partial.ExitCode == 0, partial.Output);
+        Assert.Contains($"{Count} rows hold values under keys other than '{NewKeyId}'", partial.Output, StringComparison.Ordinal);
+        Assert.Contains($"50 of {Count} rows re-encrypted", partial.Output, StringComparison.Ordinal);
+        var middle = await _scope.RowsAsync();
+        Assert.Equal(50, middle.Count(r => r.MaskedIp!.StartsWith(NewKeyId + ":e:", StringComparison.Ordinal)));
+        Assert.Equal(Count - 50, middle.Count(r => r.MaskedIp!.StartsWith(TestScope.KeyId + ":e:", StringComparison.Ordinal)));
+
+        var rest = await _scope.RunConsumerAsync(["rekey", "--batch-size", "20"], AesRotated);
+        output.WriteLine(rest.Output);
+        Assert.True(rest.ExitCode == 0, rest.Output);
+        Assert.Contains($"{Count - 50} of {Count - 50} rows re-encrypted", rest.Output, StringComparison.Ordinal);
+        Assert.Contains("0 still under other keys", rest.Output, StringComparison.Ordinal);
+
+        var after = await _scope.RowsAsync();
+        NumberedLogins.AssertExactlyOnce(after, Prefix, Count, output);
+        Assert.Equal(before.Select(r => r.MessageId).Order(), after.Select(r => r.MessageId).Order());
+
+        var rotated = new Masker(
+            KeyRing.Create(new MaskingOptions { Keys = { [TestScope.KeyId] = TestScope.KeyBase64, [NewKeyId] = NewKeyBase64 }, ActiveKeyId = NewKeyId }, allowDevelopmentKey: false),
+            MaskingAlgorithm.AesGcmSiv);
+        foreach (var row in after)
+        {
+            var i = Number(row.UserId!);
+            Assert.StartsWith(NewKeyId + ":e:", row.MaskedDeviceId, StringComparison.Ordinal);
+            Assert.True(rotated.TryUnmask(MaskedField.Ip, row.MaskedIp!, out var ip, out var error), error);
+            Assert.Equal(ExpectedIp(i), ip);
+            Assert.True(rotated.TryUnmask(MaskedField.DeviceId, row.MaskedDeviceId!, out var deviceId, out error), error);
+            Assert.Equal(ExpectedDeviceId(i), deviceId);
+
+            // Other columns are untouched.
+            var old = before.Single(b => b.MessageId == row.MessageId);
+            Assert.Equal(old with { MaskedIp = null, MaskedDeviceId = null }, row with { MaskedIp = null, MaskedDeviceId = null });
+        }
+    }
+
+    [Fact]
+    public async Task Rekey_UnderHmacSha256_RefusesAndChangesNothing()
+    {
+        await _scope.SendAsync(NumberedLogins.Bodies(Prefix, 5));
+        Assert.Equal(0, (await _scope.RunConsumerAsync(["run", "--until-empty"])).ExitCode);
+        var before = await _scope.RowsAsync();
+
+        var result = await _scope.RunConsumerAsync(["rekey"]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("one-way values cannot be re-computed", result.Output, StringComparison.Ordinal);
+        Assert.Equal(before.OrderBy(r => r.MessageId), (await _scope.RowsAsync()).OrderBy(r => r.MessageId));
+    }
+
+    private static int Number(string userId) => int.Parse(userId[(Prefix.Length + 1)..], CultureInfo.InvariantCulture);
+
+    private static string ExpectedIp(int i) => string.Create(CultureInfo.InvariantCulture, $"10.{i / 65536 % 256}.{i / 256 % 256}.{i % 256}");
+
+    private static string ExpectedDeviceId(int i) => string.Create(CultureInfo.InvariantCulture, $"dev-{i % 997}");
+}
