@@ -13,6 +13,7 @@ public static class ConsumerPipeline
         start.ArgumentList.Add("run");
         start.ArgumentList.Add("--until-empty");
         start.Environment["Sqs__QueueName"] = name;
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["Sqs__ErrorQueueName"] = name + "_error";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
 

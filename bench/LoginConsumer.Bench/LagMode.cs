@@ -19,6 +19,7 @@ public static class LagMode
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add("run");
         start.Environment["Sqs__QueueName"] = name;
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["Sqs__ErrorQueueName"] = name + "_error";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         using var consumer = Process.Start(start)!;

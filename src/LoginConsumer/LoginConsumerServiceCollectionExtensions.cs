@@ -3,12 +3,19 @@ using LoginConsumer.Masking;
 using LoginConsumer.Messaging;
 using LoginConsumer.Persistence;
 using LoginConsumer.Sqs;
+using LoginConsumer.Telemetry;
 using MassTransit;
 using MassTransit.Transports;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Microsoft.Extensions.Options;
 
 namespace LoginConsumer;
@@ -57,7 +64,50 @@ public static class LoginConsumerServiceCollectionExtensions
         services.AddSingleton<DeleteBatcher>();
         services.AddSingleton<ErrorQueueSender>();
         services.AddSingleton<SqsMessageHandler>();
-        services.AddHostedService<SqsReceiveLoop>();
+        services.AddSingleton<SqsReceiveLoop>();
+        services.AddHostedService(sp => sp.GetRequiredService<SqsReceiveLoop>());
+        services.AddHostedService<ErrorQueueMonitor>();
+        builder.AddLoginTelemetry();
+        return builder;
+    }
+
+    /// <summary>
+    /// Metrics always (read by /metrics; OTLP too when OTEL_EXPORTER_OTLP_ENDPOINT is set). Traces only when
+    /// something exports them (OTLP, or Telemetry:Console=true for debugging), so an unobserved consumer pays nothing.
+    /// </summary>
+    public static IHostApplicationBuilder AddLoginTelemetry(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<LoginConsumerTelemetry>();
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var console = builder.Configuration.GetValue<bool>("Telemetry:Console");
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName: "loginconsumer"))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(LoginConsumerTelemetry.Name);
+                if (console)
+                {
+                    metrics.AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 1000);
+                }
+            });
+        if (otlp || console)
+        {
+            otel.WithTracing(tracing =>
+            {
+                tracing.AddSource(LoginConsumerTelemetry.Name, "MassTransit").AddNpgsql();
+                if (console)
+                {
+                    tracing.AddConsoleExporter();
+                }
+            });
+        }
+
+        if (otlp)
+        {
+            otel.UseOtlpExporter();
+        }
+
         return builder;
     }
 
@@ -87,7 +137,11 @@ public static class LoginConsumerServiceCollectionExtensions
         services.AddOptions<SqsOptions>().BindConfiguration(SqsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         // Endpoint, region and credentials come from the SDK's standard chain (AWS_ENDPOINT_URL_SQS, AWS_REGION, …).
-        services.AddSingleton<IAmazonSQS>(_ => new AmazonSQSClient(new AmazonSQSConfig()));
+        services.AddSingleton<IAmazonSQS>(sp =>
+        {
+            AwsSdkLogging.Configure(sp.GetRequiredService<ILoggerFactory>());
+            return new AmazonSQSClient(new AmazonSQSConfig());
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<QueueTopology>();
         return builder;

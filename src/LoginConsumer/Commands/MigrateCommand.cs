@@ -43,12 +43,14 @@ public static partial class MigrateCommand
                     throw new InvalidOperationException($"{RuntimeRoleSetting} must be a plain PostgreSQL role name (letters, digits, '_').");
                 }
 
-                // INSERT, and SELECT on the conflict column only: ON CONFLICT (message_id) needs to read it.
+                // INSERT, and SELECT on the conflict column only: ON CONFLICT (message_id) needs to read it. Reading the
+                // migrations history lets /health/ready tell whether this build's migrations are applied.
                 // A role name cannot be a bind parameter; it was matched against a plain identifier above.
                 var table = UserLoginConfiguration.TableName;
 #pragma warning disable EF1003
                 await context.Database.ExecuteSqlRawAsync(
-                    "GRANT INSERT ON " + table + " TO \"" + role + "\"; GRANT SELECT (message_id) ON " + table + " TO \"" + role + "\";",
+                    "GRANT INSERT ON " + table + " TO \"" + role + "\"; GRANT SELECT (message_id) ON " + table + " TO \"" + role + "\"; "
+                    + "GRANT SELECT ON \"__EFMigrationsHistory\" TO \"" + role + "\";",
                     cancellationToken).ConfigureAwait(false);
 #pragma warning restore EF1003
                 LogGranted(logger, role, table);
@@ -58,7 +60,7 @@ public static partial class MigrateCommand
         return 0;
     }
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Granted {Role} INSERT on {Table} and SELECT on its message_id")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Granted {Role} INSERT on {Table}, SELECT on its message_id, and SELECT on the migrations history")]
     private static partial void LogGranted(ILogger logger, string role, string table);
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]

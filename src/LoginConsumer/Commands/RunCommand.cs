@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using LoginConsumer.Hosting;
 using LoginConsumer.Sqs;
 
 namespace LoginConsumer.Commands;
@@ -20,10 +21,16 @@ public static class RunCommand
 
     public static async Task<int> ExecuteAsync(bool untilEmpty, CancellationToken cancellationToken)
     {
-        var builder = LoginConsumerHost.CreateBuilder();
+        var builder = LoginConsumerWeb.CreateBuilder();
         builder.AddLoginConsumer(new RunMode(untilEmpty));
-        using var host = builder.Build();
-        await host.RunAsync(cancellationToken).ConfigureAwait(false);
+        builder.AddLoginWeb();
+        var app = builder.Build();
+        await using (app.ConfigureAwait(false))
+        {
+            app.MapLoginEndpoints();
+            await HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken).ConfigureAwait(false);
+        }
+
         return Environment.ExitCode;
     }
 }

@@ -9,10 +9,15 @@ namespace LoginConsumer.Messaging;
 /// await the shared batch writer, which completes when the row's batch is committed. Awaiting per
 /// message keeps MassTransit's per-message retry and fault handling while the SQL runs per batch.
 /// </summary>
-public sealed class LoginEventConsumer(LoginEventValidator validator, Masker masker, LoginBatchWriter writer) : IConsumer<LoginEvent>
+public sealed class LoginEventConsumer(LoginEventValidator validator, Masker masker, LoginBatchWriter writer, LoginConsumer.Telemetry.LoginConsumerTelemetry telemetry) : IConsumer<LoginEvent>
 {
     public async Task Consume(ConsumeContext<LoginEvent> context)
     {
+        if (context.GetRetryAttempt() > 0)
+        {
+            telemetry.Retried();
+        }
+
         var login = validator.Validate(context.Message);
         var row = new UserLogin
         {

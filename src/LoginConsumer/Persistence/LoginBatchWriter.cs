@@ -17,6 +17,7 @@ namespace LoginConsumer.Persistence;
 public sealed partial class LoginBatchWriter(
     IDbContextFactory<LoginDbContext> contextFactory,
     DatabaseAvailability availability,
+    LoginConsumer.Telemetry.LoginConsumerTelemetry telemetry,
     IOptions<BatchWriterOptions> options,
     ILogger<LoginBatchWriter> logger) : IHostedService, IDisposable
 {
@@ -93,6 +94,7 @@ public sealed partial class LoginBatchWriter(
                 await availability.WaitUntilAvailableAsync(_stopping.Token).ConfigureAwait(false);
                 var inserted = await InsertAsync(batch).ConfigureAwait(false);
                 LogBatchCommitted(batch.Count, inserted);
+                telemetry.BatchCommitted(batch.Count, inserted);
                 foreach (var row in batch)
                 {
                     row.Committed.TrySetResult();

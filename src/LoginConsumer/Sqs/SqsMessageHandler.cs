@@ -1,6 +1,8 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using System.Diagnostics;
 using LoginConsumer.Messaging;
+using LoginConsumer.Telemetry;
 using MassTransit.Transports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +22,8 @@ public sealed partial class SqsMessageHandler(
     DeleteBatcher deleter,
     ErrorQueueSender errorQueue,
     VisibilityHeartbeat heartbeat,
+    LoginConsumerTelemetry telemetry,
+    TimeProvider time,
     IOptions<SqsOptions> options,
     IOptions<ConsumerOptions> consumerOptions,
     ILogger<SqsMessageHandler> logger)
@@ -31,6 +35,18 @@ public sealed partial class SqsMessageHandler(
     {
         var receiveCount = SqsAttributes.ReceiveCount(message);
         var inFlight = heartbeat.Track(queues.Main, message);
+
+        // Every log line and span about this message carries its SQS message id, and nothing from its body.
+        using var scope = logger.BeginScope(new MessageScope(message.MessageId));
+        using var span = telemetry.ActivitySource.StartActivity(
+            ActivityKind.Consumer,
+            tags: [new("messaging.system", "aws_sqs"), new("messaging.operation.type", "process"), new("messaging.destination.name", _options.QueueName), new("messaging.message.id", message.MessageId), new("messaging.aws_sqs.receive_count", receiveCount)],
+            name: "process " + _options.QueueName);
+        if (receiveCount > 1)
+        {
+            telemetry.Redelivered();
+        }
+
         try
         {
             // Size, shape and depth are checked before anything deserializes the body (MassTransit's
@@ -43,12 +59,14 @@ public sealed partial class SqsMessageHandler(
         }
         catch (Exception ex) when (PoisonClassifier.Classify(ex) is { } reason)
         {
+            span?.SetTag("loginconsumer.outcome", "poison").SetTag("loginconsumer.poison_reason", reason.Code);
             heartbeat.Untrack(inFlight);
             await DeadLetterAsync(queues, message, receiveCount, reason, cancellationToken).ConfigureAwait(false);
             return;
         }
         catch (Exception ex)
         {
+            span?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name).SetTag("loginconsumer.outcome", "released");
             await heartbeat.UntrackBeforeReleaseAsync(inFlight).ConfigureAwait(false);
             if (cancellationToken.IsCancellationRequested)
             {
@@ -65,6 +83,10 @@ public sealed partial class SqsMessageHandler(
             return;
         }
 
+        // The row is committed once Dispatch returns: that is the end of the end-to-end lag.
+        var sent = SqsAttributes.SentTimestamp(message);
+        telemetry.Consumed(sent is { } ms ? time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(ms) : null);
+        span?.SetTag("loginconsumer.outcome", "stored");
         heartbeat.Untrack(inFlight);
         await deleter.DeleteAsync(queues.Main, message.MessageId, message.ReceiptHandle).ConfigureAwait(false);
         LogConsumed(message.MessageId, receiveCount);
@@ -88,6 +110,7 @@ public sealed partial class SqsMessageHandler(
             return;
         }
 
+        telemetry.Poisoned(reason.Code);
         LogPoisoned(message.MessageId, receiveCount, reason.Code, reason.Message);
         await deleter.DeleteAsync(queues.Main, message.MessageId, message.ReceiptHandle).ConfigureAwait(false);
     }
@@ -168,4 +191,21 @@ public sealed partial class SqsMessageHandler(
 
     [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Could not change the visibility of {MessageId}; it returns when its visibility timeout ends")]
     private partial void LogVisibilityChangeFailed(Exception exception, string messageId);
+
+    /// <summary>The logging scope of one message: rendered as SqsMessageId=… in text logs and a field in JSON logs.</summary>
+    private sealed class MessageScope(string messageId) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] => index == 0 ? new("SqsMessageId", messageId) : throw new ArgumentOutOfRangeException(nameof(index));
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => "SqsMessageId=" + messageId;
+    }
 }

@@ -67,4 +67,12 @@ public sealed class SqsOptions
     /// <summary>Long-poll wait in <c>run --until-empty</c>: short, so that an empty queue is noticed quickly.</summary>
     [Range(0, 20)]
     public int UntilEmptyWaitTimeSeconds { get; set; } = 1;
+
+    /// <summary>How often the error queue's depth and oldest age are polled for the metrics; zero turns polling off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ErrorQueuePollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>/health/live turns unhealthy when the receive loop has not gone round for this long (a long poll lasts WaitTimeSeconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan LoopStallAfter { get; set; } = TimeSpan.FromSeconds(90);
 }

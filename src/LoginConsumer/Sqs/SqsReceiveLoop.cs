@@ -1,5 +1,7 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using System.Diagnostics;
+using LoginConsumer.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +21,8 @@ public sealed partial class SqsReceiveLoop(
     VisibilityHeartbeat heartbeat,
     ReceiveGate gate,
     RunMode mode,
+    LoginConsumerTelemetry telemetry,
+    TimeProvider time,
     IHostApplicationLifetime lifetime,
     IOptions<SqsOptions> options,
     ILogger<SqsReceiveLoop> logger) : BackgroundService
@@ -40,9 +44,18 @@ public sealed partial class SqsReceiveLoop(
     private int _handlingCount;
     private volatile bool _draining;
     private int _emptyReceivers;
+    private long _lastProgressTicks = time.GetUtcNow().UtcTicks;
 
     /// <summary>Messages received and not yet settled (slots that receivers hold for a poll in progress do not count).</summary>
     public int InFlight => Volatile.Read(ref _handlingCount);
+
+    /// <summary>
+    /// When the loop last showed it is alive: a receive returned, a message was settled, or a receiver is waiting
+    /// out a database outage (a restart would not help that). /health/live compares it with Sqs:LoopStallAfter.
+    /// </summary>
+    public DateTimeOffset LastProgress => new(Volatile.Read(ref _lastProgressTicks), TimeSpan.Zero);
+
+    private void Progress() => Volatile.Write(ref _lastProgressTicks, time.GetUtcNow().UtcTicks);
 
     /// <summary>
     /// Receivers stop at once (a long poll in progress is cancelled). Started messages get
@@ -130,7 +143,7 @@ public sealed partial class SqsReceiveLoop(
             int slots;
             try
             {
-                await gate.WaitUntilOpenAsync(stoppingToken).ConfigureAwait(false);
+                await WaitForGateAsync(stoppingToken).ConfigureAwait(false);
                 slots = await _inFlight.AcquireAsync(_options.MaxMessagesPerReceive, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
@@ -139,6 +152,7 @@ public sealed partial class SqsReceiveLoop(
             }
 
             List<Message> messages;
+            var receiveStarted = time.GetUtcNow();
             try
             {
                 var response = await sqs.ReceiveMessageAsync(
@@ -180,7 +194,13 @@ public sealed partial class SqsReceiveLoop(
             }
 
             _inFlight.Release(slots - messages.Count);
+            Progress();
             LogReceived(messages.Count, slots);
+            if (messages.Count > 0)
+            {
+                telemetry.Received(messages.Count);
+            }
+
             var isEmpty = messages.Count == 0;
             if (isEmpty != wasEmpty)
             {
@@ -196,11 +216,29 @@ public sealed partial class SqsReceiveLoop(
                 return;
             }
 
+            // One span per non-empty receive; each message's span (started by the handler) is its child.
+            using var batchSpan = messages.Count == 0 ? null : telemetry.ActivitySource.StartActivity(
+                ActivityKind.Consumer,
+                tags: [new("messaging.system", "aws_sqs"), new("messaging.operation.type", "receive"), new("messaging.destination.name", _options.QueueName), new("messaging.batch.message_count", messages.Count)],
+                startTime: receiveStarted,
+                name: "receive " + _options.QueueName);
             foreach (var message in messages)
             {
                 Start(queues, message);
             }
         }
+    }
+
+    private async Task WaitForGateAsync(CancellationToken stoppingToken)
+    {
+        var open = gate.WaitUntilOpenAsync(stoppingToken);
+        while (!open.IsCompleted)
+        {
+            await Task.WhenAny(open, Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken)).ConfigureAwait(false);
+            Progress();
+        }
+
+        await open.ConfigureAwait(false);
     }
 
     private void Start(QueueUrls queues, Message message)
@@ -222,6 +260,7 @@ public sealed partial class SqsReceiveLoop(
         }
         finally
         {
+            Progress();
             _inFlight.Release(1);
             if (Interlocked.Decrement(ref _handlingCount) == 0 && _draining)
             {

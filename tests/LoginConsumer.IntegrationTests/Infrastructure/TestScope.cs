@@ -81,6 +81,7 @@ public sealed class TestScope : IAsyncDisposable
     public Dictionary<string, string> ConsumerEnvironment() => new()
     {
         ["DOTNET_ENVIRONMENT"] = "Production",
+        ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
         ["ConnectionStrings__LoginDb"] = ConnectionString,
         ["Sqs__QueueName"] = QueueName,
         ["Sqs__ErrorQueueName"] = ErrorQueueName,

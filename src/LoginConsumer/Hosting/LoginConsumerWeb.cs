@@ -1,0 +1,68 @@
+using System.Text.Json;
+using LoginConsumer.Sqs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+
+namespace LoginConsumer.Hosting;
+
+/// <summary>
+/// The consumer's one HTTP port: /health/live, /health/ready and /metrics (Prometheus text). The address follows
+/// ASP.NET Core's conventions (ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS); with neither set it is port 8080.
+/// </summary>
+public static class LoginConsumerWeb
+{
+    public const int DefaultPort = 8080;
+    public const string LiveTag = "live";
+    public const string ReadyTag = "ready";
+
+    public static WebApplicationBuilder CreateBuilder()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        Commands.LoginConsumerHost.ApplyLoggingDefaults(builder);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls($"http://*:{DefaultPort}");
+        }
+
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddLoginWeb(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck<ReceiveLoopLivenessCheck>("receive_loop", tags: [LiveTag])
+            .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
+            .AddCheck<QueueReadinessCheck>("queue", tags: [ReadyTag]);
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
+        return builder;
+    }
+
+    public static WebApplication MapLoginEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", Options(LiveTag));
+        app.MapHealthChecks("/health/ready", Options(ReadyTag));
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static HealthCheckOptions Options(string tag) => new()
+    {
+        Predicate = check => check.Tags.Contains(tag),
+        ResponseWriter = WriteAsync,
+    };
+
+    private static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description, data = e.Value.Data }),
+        }));
+    }
+}

@@ -1,0 +1,81 @@
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using LoginConsumer.Sqs;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer.Telemetry;
+
+/// <summary>
+/// Polls the error queue's depth, and the age of its oldest message, for the metrics. SQS has no attribute
+/// for the age, so it peeks: receives up to 10 with a visibility timeout of 0 (they stay visible) and takes
+/// the oldest SentTimestamp among them. That is exact for a small queue and a lower bound for a large one.
+/// </summary>
+public sealed partial class ErrorQueueMonitor(
+    IAmazonSQS sqs,
+    QueueTopology topology,
+    LoginConsumerTelemetry telemetry,
+    TimeProvider time,
+    IOptions<SqsOptions> options,
+    ILogger<ErrorQueueMonitor> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.ErrorQueuePollInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(interval, time);
+        do
+        {
+            try
+            {
+                var queues = await topology.ResolveAsync(stoppingToken).ConfigureAwait(false);
+                var (depth, oldest) = await PollAsync(sqs, queues.Error, time, stoppingToken).ConfigureAwait(false);
+                telemetry.ErrorQueuePolled(depth, oldest);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogPollFailed(ex, options.Value.ErrorQueueName);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Depth (visible + in flight) and the age of the oldest message peeked, null when empty.</summary>
+    public static async Task<(long Depth, TimeSpan? OldestAge)> PollAsync(IAmazonSQS sqs, string queueUrl, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var attributes = await sqs.GetQueueAttributesAsync(
+            queueUrl,
+            [QueueAttributeName.ApproximateNumberOfMessages, QueueAttributeName.ApproximateNumberOfMessagesNotVisible],
+            cancellationToken).ConfigureAwait(false);
+        long depth = attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible;
+        if (depth == 0)
+        {
+            return (0, null);
+        }
+
+        var peek = await sqs.ReceiveMessageAsync(
+            new ReceiveMessageRequest
+            {
+                QueueUrl = queueUrl,
+                MaxNumberOfMessages = 10,
+                VisibilityTimeout = 0,
+                WaitTimeSeconds = 0,
+                MessageSystemAttributeNames = [SqsAttributes.SentTimestampName],
+            },
+            cancellationToken).ConfigureAwait(false);
+        var oldest = (peek.Messages ?? []).Select(SqsAttributes.SentTimestamp).OfType<long>().DefaultIfEmpty().Min();
+        return (depth, oldest == 0 ? null : time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(oldest));
+    }
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Could not poll the error queue {QueueName} for metrics")]
+    private partial void LogPollFailed(Exception exception, string queueName);
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace LoginConsumer.Telemetry;
+
+/// <summary>
+/// The service's own metrics and spans. Tags carry SQS message ids, queue names, counts and reason codes:
+/// never a field of the message body.
+/// </summary>
+public sealed class LoginConsumerTelemetry : IDisposable
+{
+    public const string Name = "LoginConsumer";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _consumed;
+    private readonly Counter<long> _poisoned;
+    private readonly Counter<long> _retried;
+    private readonly Counter<long> _redelivered;
+    private readonly Counter<long> _inserted;
+    private readonly Counter<long> _duplicates;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _lag;
+    private long _errorQueueDepth = -1;
+    private double _errorQueueOldestAge = -1;
+
+    public LoginConsumerTelemetry(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(Name);
+        _received = _meter.CreateCounter<long>("loginconsumer.messages.received", "{message}", "Messages received from the queue.");
+        _consumed = _meter.CreateCounter<long>("loginconsumer.messages.consumed", "{message}", "Messages whose row is committed (new or already there).");
+        _poisoned = _meter.CreateCounter<long>("loginconsumer.messages.poisoned", "{message}", "Messages sent to the error queue, by reason code.");
+        _retried = _meter.CreateCounter<long>("loginconsumer.messages.retried", "{attempt}", "Consume attempts that were retries (MassTransit's in-process retry).");
+        _redelivered = _meter.CreateCounter<long>("loginconsumer.messages.redelivered", "{message}", "Messages received more than once (ApproximateReceiveCount > 1).");
+        _inserted = _meter.CreateCounter<long>("loginconsumer.rows.inserted", "{row}", "Rows inserted into user_logins.");
+        _duplicates = _meter.CreateCounter<long>("loginconsumer.rows.duplicates", "{row}", "Rows skipped because their message id was already stored.");
+        _batchSize = _meter.CreateHistogram<int>(
+            "loginconsumer.batch.size", "{row}", "Rows per INSERT batch.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] });
+        _lag = _meter.CreateHistogram<double>(
+            "loginconsumer.lag", "s", "End-to-end lag: row committed minus the message's SentTimestamp.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900] });
+        ActivitySource = new ActivitySource(Name);
+        _meter.CreateObservableGauge("loginconsumer.messages.in_flight", () => InFlight(), "{message}", "Messages received and not yet settled.");
+        _meter.CreateObservableGauge(
+            "loginconsumer.error_queue.depth",
+            () => Volatile.Read(ref _errorQueueDepth) is var d and >= 0 ? [new Measurement<long>(d)] : Array.Empty<Measurement<long>>(),
+            "{message}",
+            "Messages in the error queue (polled).");
+        _meter.CreateObservableGauge(
+            "loginconsumer.error_queue.oldest_age",
+            () => Volatile.Read(ref _errorQueueOldestAge) is var a and >= 0 ? [new Measurement<double>(a)] : Array.Empty<Measurement<double>>(),
+            "s",
+            "Age of the oldest message seen in the error queue (polled; 0 when empty).");
+    }
+
+    public ActivitySource ActivitySource { get; }
+
+    /// <summary>Messages being handled right now; set by the receive loop.</summary>
+    public Func<int> InFlight { get; set; } = () => 0;
+
+    public void Received(int count) => _received.Add(count);
+
+    public void Redelivered() => _redelivered.Add(1);
+
+    public void Consumed(TimeSpan? lag)
+    {
+        _consumed.Add(1);
+        if (lag is { } value)
+        {
+            _lag.Record(Math.Max(0, value.TotalSeconds));
+        }
+    }
+
+    public void Poisoned(string reasonCode) => _poisoned.Add(1, new KeyValuePair<string, object?>("reason", reasonCode));
+
+    public void Retried() => _retried.Add(1);
+
+    public void BatchCommitted(int batchSize, int inserted)
+    {
+        _batchSize.Record(batchSize);
+        _inserted.Add(inserted);
+        _duplicates.Add(batchSize - inserted);
+    }
+
+    public void ErrorQueuePolled(long depth, TimeSpan? oldestAge)
+    {
+        Volatile.Write(ref _errorQueueDepth, depth);
+        Volatile.Write(ref _errorQueueOldestAge, oldestAge?.TotalSeconds ?? 0);
+    }
+
+    public void Dispose()
+    {
+        ActivitySource.Dispose();
+        _meter.Dispose();
+    }
+}
