@@ -23,9 +23,10 @@ public sealed class TakehomeSampleTests : IAsyncLifetime
         var bodies = sample.Select(x => x.ToJsonString()).ToList();
         await _scope.SendAsync(bodies);
 
-        var run = await _scope.RunConsumerAsync(["run", "--until-empty"]);
+        var run = await _scope.RunConsumerAsync(["run", "--until-empty"], TestScope.EverythingObservable());
 
-        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.True(run.ExitCode == 0, run.Output[^Math.Min(run.Output.Length, 4000)..]);
+        TestScope.AssertEverythingWasObserved(run.Output);
         var rows = (await _scope.RowsAsync()).ToDictionary(r => r.MaskedIp + "|" + r.UserId);
         var logins = sample.OfType<JsonObject>().Where(x => x.ContainsKey("user_id")).ToList();
         Assert.Equal(99, logins.Count);
@@ -47,9 +48,11 @@ public sealed class TakehomeSampleTests : IAsyncLifetime
         var raw = logins.SelectMany(x => new[] { (string?)x["ip"], (string?)x["device_id"] }).OfType<string>().ToList();
         var stored = string.Join("\n", rows.Values.Select(r => r.ToString()));
         Assert.All(raw, value => Assert.DoesNotContain(value, stored, StringComparison.Ordinal));
+        // Logs, exception messages, spans and metric points (all at Trace), and the error queue's attributes.
         Assert.DoesNotContain(raw, value => run.Output.Contains(value, StringComparison.Ordinal));
 
         var error = Assert.Single(await _scope.ReceiveAllErrorsAsync());
+        Assert.DoesNotContain(raw, value => error.MessageAttributes.Values.Any(a => a.StringValue?.Contains(value, StringComparison.Ordinal) == true));
         Assert.Equal("""{"foo":"oops_wrong_msg_type","bar":"123"}""", error.Body);
         Assert.Equal("not_login_event", error.MessageAttributes[ErrorQueueSender.ReasonCodeAttribute].StringValue);
         Assert.Contains("user_id", error.MessageAttributes[ErrorQueueSender.ReasonAttribute].StringValue, StringComparison.Ordinal);

@@ -38,6 +38,13 @@ public static class LoginConsumerWeb
             .AddCheck<ReceiveLoopLivenessCheck>("receive_loop", tags: [LiveTag])
             .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
             .AddCheck<QueueReadinessCheck>("queue", tags: [ReadyTag]);
+        builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessMetricPublisher>();
+        builder.Services.Configure<HealthCheckPublisherOptions>(options =>
+        {
+            options.Predicate = check => check.Tags.Contains(ReadyTag);
+            options.Delay = TimeSpan.FromSeconds(2);
+            options.Period = TimeSpan.FromSeconds(15);
+        });
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddPrometheusExporter());
         return builder;
     }

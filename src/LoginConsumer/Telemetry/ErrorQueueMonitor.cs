@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace LoginConsumer.Telemetry;
 
 /// <summary>
-/// Polls the error queue's depth, and the age of its oldest message, for the metrics. SQS has no attribute
+/// Polls login-queue's backlog and the error queue's depth and age of its oldest message, for the metrics. SQS has no attribute
 /// for the age, so it peeks: receives up to 10 with a visibility timeout of 0 (they stay visible) and takes
 /// the oldest SentTimestamp among them. That is exact for a small queue and a lower bound for a large one.
 /// </summary>
@@ -36,6 +36,8 @@ public sealed partial class ErrorQueueMonitor(
                 var queues = await topology.ResolveAsync(stoppingToken).ConfigureAwait(false);
                 var (depth, oldest) = await PollAsync(sqs, queues.Error, time, stoppingToken).ConfigureAwait(false);
                 telemetry.ErrorQueuePolled(depth, oldest);
+                var main = await sqs.GetQueueAttributesAsync(queues.Main, [QueueAttributeName.ApproximateNumberOfMessages], stoppingToken).ConfigureAwait(false);
+                telemetry.QueuePolled(main.ApproximateNumberOfMessages);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

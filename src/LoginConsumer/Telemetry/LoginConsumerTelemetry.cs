@@ -22,6 +22,8 @@ public sealed class LoginConsumerTelemetry : IDisposable
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _lag;
     private long _errorQueueDepth = -1;
+    private long _queueDepth = -1;
+    private int _ready = -1;
     private double _errorQueueOldestAge = -1;
 
     public LoginConsumerTelemetry(IMeterFactory meterFactory)
@@ -41,6 +43,22 @@ public sealed class LoginConsumerTelemetry : IDisposable
             "loginconsumer.lag", "s", "End-to-end lag: row committed minus the message's SentTimestamp.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900] });
         ActivitySource = new ActivitySource(Name);
+
+        // Every counter exists from the start at zero, so rate() and alerts see a series before the first event.
+        foreach (var counter in new[] { _received, _consumed, _poisoned, _retried, _redelivered, _inserted, _duplicates })
+        {
+            counter.Add(0);
+        }
+
+        _meter.CreateObservableGauge(
+            "loginconsumer.queue.depth",
+            () => Volatile.Read(ref _queueDepth) is var q and >= 0 ? [new Measurement<long>(q)] : Array.Empty<Measurement<long>>(),
+            "{message}",
+            "Messages waiting in login-queue, visible ones only (polled).");
+        _meter.CreateObservableGauge(
+            "loginconsumer.ready",
+            () => Volatile.Read(ref _ready) is var r and >= 0 ? [new Measurement<int>(r)] : Array.Empty<Measurement<int>>(),
+            description: "1 when the last readiness check passed (database, migrations, queue), else 0.");
         _meter.CreateObservableGauge("loginconsumer.messages.in_flight", () => InFlight(), "{message}", "Messages received and not yet settled.");
         _meter.CreateObservableGauge(
             "loginconsumer.error_queue.depth",
@@ -82,6 +100,10 @@ public sealed class LoginConsumerTelemetry : IDisposable
         _inserted.Add(inserted);
         _duplicates.Add(batchSize - inserted);
     }
+
+    public void QueuePolled(long visible) => Volatile.Write(ref _queueDepth, visible);
+
+    public void ReadinessChecked(bool ready) => Volatile.Write(ref _ready, ready ? 1 : 0);
 
     public void ErrorQueuePolled(long depth, TimeSpan? oldestAge)
     {

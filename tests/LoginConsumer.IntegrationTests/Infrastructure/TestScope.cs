@@ -51,6 +51,32 @@ public sealed class TestScope : IAsyncDisposable
     public static Masker Masker { get; } = new(KeyRing.Create(
         new MaskingOptions { Keys = { [KeyId] = KeyBase64 }, ActiveKeyId = KeyId }, allowDevelopmentKey: false));
 
+    /// <summary>
+    /// Every log source at Trace (MassTransit, EF Core, Npgsql, ASP.NET Core, the AWS SDK), with spans and metric points
+    /// printed to the console too: what the no-PII tests search.
+    /// </summary>
+    public static Dictionary<string, string?> EverythingObservable() => new()
+    {
+        ["Logging__LogLevel__Default"] = "Trace",
+        ["Logging__LogLevel__MassTransit"] = "Trace",
+        ["Logging__LogLevel__Microsoft"] = "Trace",
+        ["Logging__LogLevel__Microsoft.EntityFrameworkCore"] = "Trace",
+        ["Logging__LogLevel__Npgsql"] = "Trace",
+        ["Logging__LogLevel__Amazon"] = "Trace",
+        ["Telemetry__Console"] = "true",
+    };
+
+    /// <summary>Proof that a run's output holds what EverythingObservable turns on, so a search of it for PII means something.</summary>
+    public static void AssertEverythingWasObserved(string output)
+    {
+        Assert.Contains("Amazon[1701]", output, StringComparison.Ordinal);                    // AWS SDK log lines
+        Assert.Contains("Microsoft.EntityFrameworkCore", output, StringComparison.Ordinal);   // EF Core log lines
+        Assert.Contains("Activity.DisplayName:        process", output, StringComparison.Ordinal); // our spans
+        Assert.Contains("Name: MassTransit", output, StringComparison.Ordinal);               // MassTransit's spans
+        Assert.Contains("messaging.message.id", output, StringComparison.Ordinal);
+        Assert.Contains("Metric Name: loginconsumer.messages.consumed", output, StringComparison.Ordinal);
+    }
+
     /// <summary>A fresh database (migrated unless told otherwise) and a queue pair with the production redrive policy shape.</summary>
     public static async Task<TestScope> CreateAsync(
         bool migrate = true, int visibilityTimeoutSeconds = 30, int maxReceiveCount = 5, PrivatePostgres? postgres = null)

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using LoginConsumer.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace LoginConsumer.IntegrationTests;
+
+/// <summary>The consumer's HTTP port as an operator and Prometheus see it: health, readiness and the metrics the alerts use.</summary>
+public sealed partial class OperationsTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    private TestScope? _scope;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_scope is not null)
+        {
+            await _scope.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Run_WhileConsuming_IsLiveAndReadyAndExportsEveryMetricTheAlertsAndDashboardUse()
+    {
+        _scope = await TestScope.CreateAsync();
+        var port = FreePort.Next();
+        using var consumer = _scope.StartConsumer(["run"], new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Sqs__ErrorQueuePollInterval"] = "00:00:01",
+        });
+        var capture = new OutputCapture(consumer);
+        try
+        {
+            await _scope.SendAsync(NumberedLogins.Bodies("ops", 40));
+            await _scope.SendOneAsync("""{"foo":"not a login"}""");
+            await Poll.UntilAsync(async () => await _scope.RowCountAsync() == 40, TimeSpan.FromSeconds(60));
+
+            var live = await GetAsync(port, "/health/live");
+            Assert.Equal(HttpStatusCode.OK, live.Status);
+            Assert.Contains("\"receive_loop\":{\"status\":\"Healthy\"", live.Body, StringComparison.Ordinal);
+
+            var ready = await GetAsync(port, "/health/ready");
+            Assert.Equal(HttpStatusCode.OK, ready.Status);
+            Assert.Contains("\"database\":{\"status\":\"Healthy\"", ready.Body, StringComparison.Ordinal);
+            Assert.Contains("\"queue\":{\"status\":\"Healthy\"", ready.Body, StringComparison.Ordinal);
+
+            // The error-queue poller and the readiness publisher run on their own clocks: wait for their series.
+            var metrics = await Poll.ForAsync(
+                async () =>
+                {
+                    var body = (await GetAsync(port, "/metrics")).Body;
+                    return body.Contains("loginconsumer_error_queue_depth{otel_scope_name=\"LoginConsumer\"} 1", StringComparison.Ordinal)
+                        && body.Contains("loginconsumer_ready{", StringComparison.Ordinal) ? body : null;
+                },
+                TimeSpan.FromSeconds(30));
+
+            var exported = ExportedNames(metrics);
+            var used = UsedNames(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "monitoring", "alerts.yaml")))
+                .Concat(UsedNames(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "monitoring", "grafana-dashboard.json"))))
+                .Distinct().Order().ToList();
+            output.WriteLine($"used by alerts and dashboard: {string.Join(", ", used)}");
+            Assert.True(used.Count >= 10, "the alerts and dashboard should use the service's metrics");
+            Assert.All(used, name => Assert.Contains(name, exported));
+
+            Assert.Contains("loginconsumer_messages_consumed_total{otel_scope_name=\"LoginConsumer\"} 40", metrics, StringComparison.Ordinal);
+            Assert.Contains("loginconsumer_messages_poisoned_total{otel_scope_name=\"LoginConsumer\",reason=\"not_login_event\"} 1", metrics, StringComparison.Ordinal);
+            Assert.Contains("loginconsumer_rows_inserted_total{otel_scope_name=\"LoginConsumer\"} 40", metrics, StringComparison.Ordinal);
+            Assert.DoesNotContain("10.0.0.", metrics, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await Signals.TerminateAsync(consumer);
+            output.WriteLine((await capture.AllAsync())[^Math.Min(2000, capture.Text.Length)..]);
+        }
+    }
+
+    [Fact]
+    public async Task Run_AgainstAnUnmigratedDatabase_IsLiveButNotReadyAndSaysWhy()
+    {
+        _scope = await TestScope.CreateAsync(migrate: false);
+        var port = FreePort.Next();
+        using var consumer = _scope.StartConsumer(["run"], new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+        try
+        {
+            var ready = await Poll.ForAsync(async () => await TryGetAsync(port, "/health/ready"), TimeSpan.FromSeconds(30));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.Status);
+            Assert.Contains("Migrations not applied", ready.Body, StringComparison.Ordinal);
+            Assert.Contains("migrate", ready.Body, StringComparison.Ordinal);
+
+            var live = await GetAsync(port, "/health/live");
+            Assert.Equal(HttpStatusCode.OK, live.Status);
+        }
+        finally
+        {
+            await Signals.TerminateAsync(consumer);
+        }
+    }
+
+    private static async Task<Response> GetAsync(int port, string path)
+    {
+        using var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"));
+        return new Response(response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<Response?> TryGetAsync(int port, string path)
+    {
+        try
+        {
+            return await GetAsync(port, path);
+        }
+        catch (HttpRequestException)
+        {
+            return null; // not listening yet
+        }
+    }
+
+    private static HashSet<string> ExportedNames(string metrics) =>
+        [.. metrics.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => SeriesName().Match(l).Value)];
+
+    // Histogram queries use name_bucket / _sum / _count, which the exporter writes as series of their own.
+    private static IEnumerable<string> UsedNames(string text) => MetricReference().Matches(text).Select(m => m.Value);
+
+    [GeneratedRegex("^[a-zA-Z_:][a-zA-Z0-9_:]*")]
+    private static partial Regex SeriesName();
+
+    [GeneratedRegex("loginconsumer_[a-z_]+")]
+    private static partial Regex MetricReference();
+
+    private sealed record Response(HttpStatusCode Status, string Body);
+}
