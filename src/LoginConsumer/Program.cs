@@ -9,6 +9,7 @@ var root = new RootCommand("LoginConsumer: SQS login-queue → MassTransit → m
     SummaryCommand.Create(),
     UnmaskCommand.Create(),
     RekeyCommand.Create(),
+    DlqCommand.Create(),
 };
 root.SetAction((_, cancellationToken) => RunCommand.ExecuteAsync(untilEmpty: false, cancellationToken));
 

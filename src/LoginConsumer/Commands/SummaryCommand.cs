@@ -62,67 +62,14 @@ public static class SummaryCommand
 
         var sqs = host.Services.GetRequiredService<IAmazonSQS>();
         var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveAsync(cancellationToken).ConfigureAwait(false);
-        var reasons = await PeekErrorReasonsAsync(sqs, queues.Error, cancellationToken).ConfigureAwait(false);
-        await output.WriteLineAsync(Line($"Messages in the error queue: {reasons.Count}")).ConfigureAwait(false);
-        foreach (var (messageId, code, reason) in reasons)
+        var errors = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, 1000, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync(Line($"Messages in the error queue: {errors.Count}{(errors.Count == 1000 ? " or more" : string.Empty)} (details: dlq stats, dlq peek)")).ConfigureAwait(false);
+        foreach (var error in errors.Take(20))
         {
-            await output.WriteLineAsync(Line($"  {messageId}: {code}: {reason}")).ConfigureAwait(false);
+            await output.WriteLineAsync(Line($"  {error.OriginalMessageId}: {error.ReasonCode}: {error.Reason}")).ConfigureAwait(false);
         }
 
         return 0;
-    }
-
-    /// <summary>Reads the error queue without consuming it: each message is made visible again at once.</summary>
-    public static async Task<List<(string MessageId, string Code, string Reason)>> PeekErrorReasonsAsync(IAmazonSQS sqs, string queueUrl, CancellationToken cancellationToken)
-    {
-        var seen = new Dictionary<string, (string, string, string)>();
-        var handles = new List<string>();
-        try
-        {
-            while (true)
-            {
-                var response = await sqs.ReceiveMessageAsync(
-                    new ReceiveMessageRequest
-                    {
-                        QueueUrl = queueUrl,
-                        MaxNumberOfMessages = 10,
-                        WaitTimeSeconds = 0,
-                        VisibilityTimeout = 30,
-                        MessageAttributeNames = ["All"],
-                    },
-                    cancellationToken).ConfigureAwait(false);
-                if (response.Messages is not { Count: > 0 } messages)
-                {
-                    break;
-                }
-
-                foreach (var message in messages)
-                {
-                    handles.Add(message.ReceiptHandle);
-                    var attributes = message.MessageAttributes ?? [];
-                    seen[message.MessageId] = (
-                        attributes.GetValueOrDefault(ErrorQueueSender.OriginalMessageIdAttribute)?.StringValue ?? message.MessageId,
-                        attributes.GetValueOrDefault(ErrorQueueSender.ReasonCodeAttribute)?.StringValue ?? "redriven",
-                        attributes.GetValueOrDefault(ErrorQueueSender.ReasonAttribute)?.StringValue
-                            ?? "moved by the queue's RedrivePolicy after too many receives (failed or crashed repeatedly)");
-                }
-            }
-        }
-        finally
-        {
-            foreach (var chunk in handles.Chunk(10))
-            {
-                await sqs.ChangeMessageVisibilityBatchAsync(
-                    new ChangeMessageVisibilityBatchRequest
-                    {
-                        QueueUrl = queueUrl,
-                        Entries = [.. chunk.Select((h, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), h) { VisibilityTimeout = 0 })],
-                    },
-                    CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-
-        return [.. seen.Values];
     }
 
     private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

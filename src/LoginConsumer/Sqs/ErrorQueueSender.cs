@@ -15,9 +15,9 @@ public sealed class ErrorQueueSender(IAmazonSQS sqs, TimeProvider time)
     public const string ReasonAttribute = "MT-Fault-Message";
     public const string TimestampAttribute = "MT-Fault-Timestamp";
     public const string ReasonCodeAttribute = "LC-Fault-Code";
-    public const string OriginalMessageIdAttribute = "LC-Original-MessageId";
+    public const string OriginalMessageIdAttribute = SqsAttributes.OriginalMessageIdName;
     public const string ReceiveCountAttribute = "LC-Receive-Count";
-    public const string SentTimestampAttribute = "LC-Sent-Timestamp";
+    public const string SentTimestampAttribute = SqsAttributes.OriginalSentTimestampName;
     public const string SourceQueueAttribute = "LC-Source-Queue";
 
     private const int MaxReasonLength = 1024;
@@ -30,11 +30,11 @@ public sealed class ErrorQueueSender(IAmazonSQS sqs, TimeProvider time)
             [ReasonAttribute] = Text(reason.Message.Length > MaxReasonLength ? reason.Message[..MaxReasonLength] : reason.Message),
             [ReasonCodeAttribute] = Text(reason.Code),
             [TimestampAttribute] = Text(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
-            [OriginalMessageIdAttribute] = Text(message.MessageId),
+            [OriginalMessageIdAttribute] = Text(SqsAttributes.RowKey(message)),
             [ReceiveCountAttribute] = Number(SqsAttributes.ReceiveCount(message)),
             [SourceQueueAttribute] = Text(sourceQueue),
         };
-        if (SqsAttributes.SentTimestamp(message) is { } sent)
+        if (SqsAttributes.OriginalSentTimestamp(message) is { } sent)
         {
             attributes[SentTimestampAttribute] = Number(sent);
         }

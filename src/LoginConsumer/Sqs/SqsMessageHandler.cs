@@ -151,21 +151,22 @@ public sealed partial class SqsMessageHandler(
 
     private static Dictionary<string, object> Headers(Message message, int receiveCount)
     {
+        var rowKey = SqsAttributes.RowKey(message);
         var headers = new Dictionary<string, object>(5)
         {
-            [TransportHeaders.MessageId] = message.MessageId,
+            [TransportHeaders.MessageId] = rowKey,
             [TransportHeaders.ReceiveCount] = receiveCount,
             ["Content-Type"] = "application/json",
         };
-        if (SqsAttributes.SentTimestamp(message) is { } sent)
+        if (SqsAttributes.OriginalSentTimestamp(message) is { } sent)
         {
             headers[TransportHeaders.SentTime] = sent.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         // MassTransit's own MessageId must be a Guid; SQS ids are UUIDs on AWS but need not be elsewhere.
-        if (Guid.TryParse(message.MessageId, out _))
+        if (Guid.TryParse(rowKey, out _))
         {
-            headers["MessageId"] = message.MessageId;
+            headers["MessageId"] = rowKey;
         }
 
         return headers;

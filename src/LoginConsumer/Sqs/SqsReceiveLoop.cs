@@ -163,6 +163,7 @@ public sealed partial class SqsReceiveLoop(
                         WaitTimeSeconds = waitSeconds,
                         VisibilityTimeout = _options.VisibilityTimeoutSeconds,
                         MessageSystemAttributeNames = SystemAttributes,
+                        MessageAttributeNames = SqsAttributes.CarriedAttributes,
                     },
                     _abortReceives.Token).ConfigureAwait(false);
                 messages = response.Messages ?? [];

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+
+namespace LoginConsumer.Sqs;
+
+/// <summary>
+/// Moves error-queue messages back to login-queue. Without --max it asks SQS for a message move task
+/// (StartMessageMoveTask), which keeps message attributes, and falls back to its own loop where the endpoint does
+/// not support that. The loop receives, sends a batch to login-queue carrying LC-Original-MessageId and
+/// LC-Sent-Timestamp, and deletes from the error queue only what was sent. A crash between send and delete sends a
+/// message twice, but both copies carry the same original id, and the consumer keys the row on it: one row.
+/// </summary>
+public static class ErrorQueueRedrive
+{
+    public static async Task<int> RunAsync(IAmazonSQS sqs, QueueUrls queues, int? max, int? rate, TextWriter output, CancellationToken cancellationToken)
+    {
+        if (max is < 1 || rate is < 1)
+        {
+            await output.WriteLineAsync("dlq redrive: --max and --rate must be at least 1.").ConfigureAwait(false);
+            return 2;
+        }
+
+        var depth = await DepthAsync(sqs, queues.Error, cancellationToken).ConfigureAwait(false);
+        await output.WriteLineAsync(Line($"dlq redrive: {depth} messages in the error queue")).ConfigureAwait(false);
+        if (depth == 0)
+        {
+            return 0;
+        }
+
+        if (max is null && await TryMoveTaskAsync(sqs, queues, rate, depth, output, cancellationToken).ConfigureAwait(false))
+        {
+            return 0;
+        }
+
+        return await LoopAsync(sqs, queues, max ?? int.MaxValue, rate, depth, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<bool> TryMoveTaskAsync(IAmazonSQS sqs, QueueUrls queues, int? rate, long depth, TextWriter output, CancellationToken cancellationToken)
+    {
+        var sourceArn = await ArnAsync(sqs, queues.Error, cancellationToken).ConfigureAwait(false);
+        var destinationArn = await ArnAsync(sqs, queues.Main, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await sqs.StartMessageMoveTaskAsync(
+                new StartMessageMoveTaskRequest { SourceArn = sourceArn, DestinationArn = destinationArn, MaxNumberOfMessagesPerSecond = rate },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonSQSException ex) when (ex is not QueueDoesNotExistException)
+        {
+            await output.WriteLineAsync(Line($"dlq redrive: the endpoint refused StartMessageMoveTask ({ex.ErrorCode}); moving the messages itself")).ConfigureAwait(false);
+            return false;
+        }
+
+        await output.WriteLineAsync("dlq redrive: started an SQS message move task").ConfigureAwait(false);
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            var tasks = await sqs.ListMessageMoveTasksAsync(new ListMessageMoveTasksRequest { SourceArn = sourceArn, MaxResults = 1 }, cancellationToken).ConfigureAwait(false);
+            if (tasks.Results is not { Count: > 0 } results)
+            {
+                continue;
+            }
+
+            var task = results[0];
+            var moved = task.ApproximateNumberOfMessagesMoved ?? 0;
+            var total = task.ApproximateNumberOfMessagesToMove ?? depth;
+            await output.WriteLineAsync(Line($"dlq redrive: {moved} of {total} moved ({Percent(moved, total)}%), {task.Status}")).ConfigureAwait(false);
+            if (task.Status is "COMPLETED" or "FAILED" or "CANCELLED")
+            {
+                if (task.Status != "COMPLETED")
+                {
+                    throw new InvalidOperationException($"The message move task ended {task.Status}: {task.FailureReason}");
+                }
+
+                return true;
+            }
+        }
+    }
+
+    private static async Task<int> LoopAsync(IAmazonSQS sqs, QueueUrls queues, int max, int? rate, long depth, TextWriter output, CancellationToken cancellationToken)
+    {
+        var total = Math.Min(max, depth);
+        var moved = 0;
+        var failed = 0;
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        while (moved < max)
+        {
+            var response = await sqs.ReceiveMessageAsync(
+                new ReceiveMessageRequest
+                {
+                    QueueUrl = queues.Error,
+                    MaxNumberOfMessages = Math.Min(10, max - moved),
+                    WaitTimeSeconds = 0,
+                    VisibilityTimeout = 60,
+                    MessageAttributeNames = ["All"],
+                    MessageSystemAttributeNames = [SqsAttributes.SentTimestampName],
+                },
+                cancellationToken).ConfigureAwait(false);
+            if (response.Messages is not { Count: > 0 } messages)
+            {
+                break;
+            }
+
+            var sent = await sqs.SendMessageBatchAsync(
+                new SendMessageBatchRequest
+                {
+                    QueueUrl = queues.Main,
+                    Entries = [.. messages.Select((m, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Body) { MessageAttributes = Carried(m) })],
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            // Only what login-queue accepted leaves the error queue; the rest shows up again after 60 s.
+            var accepted = (sent.Successful ?? []).Select(s => messages[int.Parse(s.Id, CultureInfo.InvariantCulture)]).ToList();
+            failed += messages.Count - accepted.Count;
+            if (accepted.Count > 0)
+            {
+                await sqs.DeleteMessageBatchAsync(
+                    new DeleteMessageBatchRequest
+                    {
+                        QueueUrl = queues.Error,
+                        Entries = [.. accepted.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))],
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+
+            moved += accepted.Count;
+            if (rate is { } perSecond)
+            {
+                var due = TimeSpan.FromSeconds((double)moved / perSecond) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(1) || moved >= total)
+            {
+                lastReport = clock.Elapsed;
+                await output.WriteLineAsync(Line($"dlq redrive: {moved} of {total} moved ({Percent(moved, total)}%), {moved / Math.Max(0.001, clock.Elapsed.TotalSeconds):F0} msg/s")).ConfigureAwait(false);
+            }
+        }
+
+        await output.WriteLineAsync(Line($"dlq redrive: done: {moved} moved back to login-queue{(failed > 0 ? $", {failed} sends refused (still in the error queue)" : string.Empty)}")).ConfigureAwait(false);
+        return failed > 0 ? 1 : 0;
+    }
+
+    /// <summary>The row key and the producer's send time travel with the message; the fault attributes stay behind.</summary>
+    private static Dictionary<string, MessageAttributeValue> Carried(Message message)
+    {
+        var attributes = new Dictionary<string, MessageAttributeValue>
+        {
+            [SqsAttributes.OriginalMessageIdName] = new() { DataType = "String", StringValue = SqsAttributes.RowKey(message) },
+        };
+        if (SqsAttributes.OriginalSentTimestamp(message) is { } sent)
+        {
+            attributes[SqsAttributes.OriginalSentTimestampName] = new() { DataType = "Number", StringValue = sent.ToString(CultureInfo.InvariantCulture) };
+        }
+
+        return attributes;
+    }
+
+    private static async Task<long> DepthAsync(IAmazonSQS sqs, string url, CancellationToken cancellationToken)
+    {
+        var attributes = await sqs.GetQueueAttributesAsync(url, [QueueAttributeName.ApproximateNumberOfMessages], cancellationToken).ConfigureAwait(false);
+        return attributes.ApproximateNumberOfMessages;
+    }
+
+    private static async Task<string> ArnAsync(IAmazonSQS sqs, string url, CancellationToken cancellationToken) =>
+        (await sqs.GetQueueAttributesAsync(url, [QueueAttributeName.QueueArn], cancellationToken).ConfigureAwait(false)).QueueARN;
+
+    private static long Percent(long part, long whole) => whole <= 0 ? 100 : Math.Min(100, part * 100 / whole);
+
+    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

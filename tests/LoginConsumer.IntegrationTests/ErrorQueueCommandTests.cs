@@ -1,0 +1,125 @@
+using System.Text.Json.Nodes;
+using Amazon.SQS.Model;
+using LoginConsumer.IntegrationTests.Infrastructure;
+using LoginConsumer.Masking;
+using LoginConsumer.Sqs;
+using Xunit.Abstractions;
+
+namespace LoginConsumer.IntegrationTests;
+
+/// <summary>`dlq stats|peek|redrive|purge` against the emulator, with messages dead-lettered the two real ways.</summary>
+public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int MaxReceiveCount = 2;
+    private const string RawIp = "203.0.113.77";
+    private const string RawDeviceId = "secret-device-4242";
+
+    private TestScope _scope = null!;
+
+    public async Task InitializeAsync() => _scope = await TestScope.CreateAsync(maxReceiveCount: MaxReceiveCount);
+
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
+
+    [Fact]
+    public async Task StatsAndPeek_PoisonAndExhaustedMessages_CountByReasonShowMaskedFieldsAndRemoveNothing()
+    {
+        await _scope.SendOneAsync($$"""{"foo": "bar", "ip": "{{RawIp}}"}""");
+        await _scope.SendOneAsync("""{"bar": 1}""");
+        await _scope.SendOneAsync($$"""{"user_id": "u1", "ip": "999.1.1.1", "device_id": "{{RawDeviceId}}"}""");
+        Assert.Equal(0, (await _scope.RunConsumerAsync(["run", "--until-empty"])).ExitCode);
+        var exhausted = await ExhaustAsync($$"""{"user_id": "u2", "ip": "{{RawIp}}", "device_id": "{{RawDeviceId}}"}""");
+
+        var stats = await _scope.RunConsumerAsync(["dlq", "stats"]);
+        output.WriteLine(stats.Output);
+        Assert.True(stats.ExitCode == 0, stats.Output);
+        Assert.Matches(@"not_login_event\s+2", stats.Output);
+        Assert.Matches(@"invalid_ip\s+1", stats.Output);
+        Assert.Matches(@"retries_exhausted\s+1", stats.Output);
+        Assert.Contains("Oldest message: dead-lettered", stats.Output, StringComparison.Ordinal);
+
+        var peek = await _scope.RunConsumerAsync(["dlq", "peek", "-n", "10", "--json"]);
+        Assert.True(peek.ExitCode == 0, peek.Output);
+        var entries = JsonNode.Parse(peek.Output[peek.Output.IndexOf('[', StringComparison.Ordinal)..])!.AsArray();
+        Assert.Equal(4, entries.Count);
+        var exhaustedEntry = entries.Single(e => (string?)e!["reason_code"] == ErrorQueueEntry.RetriesExhausted)!;
+        Assert.Equal(exhausted, (string?)exhaustedEntry["original_message_id"]);
+        Assert.Equal(TestScope.Masker.Mask(MaskedField.Ip, RawIp), (string?)exhaustedEntry["body"]!["ip"]);
+        Assert.Equal(TestScope.Masker.Mask(MaskedField.DeviceId, RawDeviceId), (string?)exhaustedEntry["body"]!["device_id"]);
+        Assert.Equal("u2", (string?)exhaustedEntry["body"]!["user_id"]);
+        var poison = entries.First(e => (string?)e!["reason_code"] == "not_login_event")!;
+        Assert.False(string.IsNullOrEmpty((string?)poison["reason"]));
+
+        var text = await _scope.RunConsumerAsync(["dlq", "peek"]);
+        Assert.True(text.ExitCode == 0, text.Output);
+        foreach (var raw in new[] { RawIp, RawDeviceId })
+        {
+            Assert.DoesNotContain(raw, stats.Output + peek.Output + text.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(4, (await _scope.ReceiveAllErrorsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Redrive_IncludingACopySentBeforeACrash_StoresEveryMessageOnceUnderItsOriginalId()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            ids.Add(await ExhaustAsync(NumberedLogins.Bodies("dlq", 12).ElementAt(i)));
+        }
+
+        // A redrive that crashed after sending one message and before deleting it: the copy is in login-queue and
+        // the original still in the error queue.
+        var crashed = (await _scope.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = _scope.ErrorQueueUrl, VisibilityTimeout = 0 })).Messages![0];
+        await _scope.Sqs.SendMessageAsync(new SendMessageRequest
+        {
+            QueueUrl = _scope.QueueUrl,
+            MessageBody = crashed.Body,
+            MessageAttributes = new() { [SqsAttributes.OriginalMessageIdName] = new() { DataType = "String", StringValue = crashed.MessageId } },
+        });
+
+        var partial = await _scope.RunConsumerAsync(["dlq", "redrive", "--max", "5", "--rate", "50"]);
+        output.WriteLine(partial.Output);
+        Assert.True(partial.ExitCode == 0, partial.Output);
+        Assert.Contains("5 moved back to login-queue", partial.Output, StringComparison.Ordinal);
+
+        var rest = await _scope.RunConsumerAsync(["dlq", "redrive"]);
+        output.WriteLine(rest.Output);
+        Assert.True(rest.ExitCode == 0, rest.Output);
+        Assert.Contains("7 of 7 moved", rest.Output, StringComparison.Ordinal);
+        Assert.Empty(await _scope.ReceiveAllErrorsAsync());
+
+        var run = await _scope.RunConsumerAsync(["run", "--until-empty"]);
+        Assert.True(run.ExitCode == 0, run.Output);
+        var rows = await _scope.RowsAsync();
+        NumberedLogins.AssertExactlyOnce(rows, "dlq", 12, output);
+        Assert.Equal(ids.Order(), rows.Select(r => r.MessageId).Order());
+    }
+
+    [Fact]
+    public async Task Purge_WithoutYes_RefusesAndWithYes_EmptiesTheErrorQueue()
+    {
+        await ExhaustAsync("""{"user_id": "u3"}""");
+
+        var refused = await _scope.RunConsumerAsync(["dlq", "purge"]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--yes", refused.Output, StringComparison.Ordinal);
+        Assert.Single(await _scope.ReceiveAllErrorsAsync());
+
+        var purged = await _scope.RunConsumerAsync(["dlq", "purge", "--yes"]);
+        Assert.True(purged.ExitCode == 0, purged.Output);
+        await Poll.UntilAsync(async () => (await _scope.Sqs.GetQueueAttributesAsync(_scope.ErrorQueueUrl, [Amazon.SQS.QueueAttributeName.ApproximateNumberOfMessages])).ApproximateNumberOfMessages == 0, TimeSpan.FromSeconds(70));
+    }
+
+    /// <summary>Sends a message and receives it without deleting until the RedrivePolicy moves it: "retries exhausted".</summary>
+    private async Task<string> ExhaustAsync(string body)
+    {
+        var id = await _scope.SendOneAsync(body);
+        for (var receive = 0; receive <= MaxReceiveCount; receive++)
+        {
+            await _scope.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = _scope.QueueUrl, VisibilityTimeout = 0, MaxNumberOfMessages = 10 });
+        }
+
+        return id;
+    }
+}
