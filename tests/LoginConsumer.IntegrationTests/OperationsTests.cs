@@ -99,6 +99,35 @@ public sealed partial class OperationsTests(ITestOutputHelper output) : IAsyncLi
         }
     }
 
+    [Fact]
+    public async Task Run_InAContainer_WritesJsonLinesAndEachLineAboutAMessageCarriesItsSqsMessageId()
+    {
+        _scope = await TestScope.CreateAsync();
+        var ids = new List<string>();
+        foreach (var body in NumberedLogins.Bodies("json", 3))
+        {
+            ids.Add(await _scope.SendOneAsync(body));
+        }
+
+        var run = await _scope.RunConsumerAsync(["run", "--until-empty"], new Dictionary<string, string?>
+        {
+            ["DOTNET_RUNNING_IN_CONTAINER"] = "true",
+            ["Logging__LogLevel__LoginConsumer"] = "Debug",
+        });
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var parsed = lines.Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject()).ToList(); // throws on any line that is not JSON
+        var consumed = parsed.Where(p => ((string?)p["Category"])?.EndsWith("SqsMessageHandler", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(3, consumed.Count);
+        foreach (var line in consumed)
+        {
+            var scope = line["Scopes"]!.AsArray().Select(s => (string?)s!["SqsMessageId"]).OfType<string>().Single();
+            Assert.Contains(scope, ids);
+            Assert.Equal(scope, (string?)line["State"]!["MessageId"]);
+        }
+    }
+
     private static async Task<Response> GetAsync(int port, string path)
     {
         using var response = await Http.GetAsync(new Uri($"http://127.0.0.1:{port}{path}"));
