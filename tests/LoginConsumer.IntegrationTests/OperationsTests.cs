@@ -100,6 +100,46 @@ public sealed partial class OperationsTests(ITestOutputHelper output) : IAsyncLi
     }
 
     [Fact]
+    public async Task Live_WhileEveryMessageIsStuck_TurnsUnhealthyAndRecoversWhenWorkMovesAgain()
+    {
+        _scope = await TestScope.CreateAsync();
+
+        // Every INSERT waits on this lock, so the 20 messages in flight never settle and the receivers wait for room.
+        await using var blocker = new Npgsql.NpgsqlConnection(_scope.ConnectionString);
+        await blocker.OpenAsync();
+        await using var transaction = await blocker.BeginTransactionAsync();
+        await using (var lockTable = new Npgsql.NpgsqlCommand("LOCK TABLE user_logins IN EXCLUSIVE MODE", blocker, transaction))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+
+        await _scope.SendAsync(NumberedLogins.Bodies("stuck", 20));
+        var port = FreePort.Next();
+        using var consumer = _scope.StartConsumer(["run"], new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Sqs__MaxInFlight"] = "20",
+            ["Sqs__LoopStallAfter"] = "00:00:05",
+        });
+        try
+        {
+            var stuck = await Poll.ForAsync(
+                async () => await TryGetAsync(port, "/health/live") is { Status: HttpStatusCode.ServiceUnavailable } r ? r : null,
+                TimeSpan.FromSeconds(40));
+            output.WriteLine(stuck.Body);
+            Assert.Contains("made no progress", stuck.Body, StringComparison.Ordinal);
+
+            await transaction.RollbackAsync();
+            await Poll.UntilAsync(async () => await _scope.RowCountAsync() == 20, TimeSpan.FromSeconds(30));
+            await Poll.UntilAsync(async () => (await GetAsync(port, "/health/live")).Status == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            await Signals.TerminateAsync(consumer);
+        }
+    }
+
+    [Fact]
     public async Task Run_InAContainer_WritesJsonLinesAndEachLineAboutAMessageCarriesItsSqsMessageId()
     {
         _scope = await TestScope.CreateAsync();
