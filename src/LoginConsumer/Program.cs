@@ -10,6 +10,7 @@ var root = new RootCommand("LoginConsumer: SQS login-queue → MassTransit → m
     UnmaskCommand.Create(),
     RekeyCommand.Create(),
     DlqCommand.Create(),
+    ProbeCommand.Create(),
 };
 root.SetAction((_, cancellationToken) => RunCommand.ExecuteAsync(untilEmpty: false, cancellationToken));
 

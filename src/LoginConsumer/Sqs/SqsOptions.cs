@@ -72,6 +72,13 @@ public sealed class SqsOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ErrorQueuePollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether the poller also peeks (receive with visibility timeout 0) at the error queue for the age of its oldest
+    /// message. That needs ReceiveMessage on the error queue, which the production IAM policy does not grant (its bodies
+    /// hold raw values): there, CloudWatch's ApproximateAgeOfOldestMessage gives the age.
+    /// </summary>
+    public bool ErrorQueueAgePeek { get; set; } = true;
+
     /// <summary>/health/live turns unhealthy when the receive loop has not gone round for this long (a long poll lasts WaitTimeSeconds).</summary>
     [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan LoopStallAfter { get; set; } = TimeSpan.FromSeconds(90);

@@ -34,8 +34,8 @@ public sealed partial class ErrorQueueMonitor(
             try
             {
                 var queues = await topology.ResolveAsync(stoppingToken).ConfigureAwait(false);
-                var (depth, oldest) = await PollAsync(sqs, queues.Error, time, stoppingToken).ConfigureAwait(false);
-                telemetry.ErrorQueuePolled(depth, oldest);
+                var (depth, oldest) = await PollAsync(sqs, queues.Error, time, options.Value.ErrorQueueAgePeek, stoppingToken).ConfigureAwait(false);
+                telemetry.ErrorQueuePolled(depth, oldest, ageKnown: options.Value.ErrorQueueAgePeek);
                 var main = await sqs.GetQueueAttributesAsync(queues.Main, [QueueAttributeName.ApproximateNumberOfMessages], stoppingToken).ConfigureAwait(false);
                 telemetry.QueuePolled(main.ApproximateNumberOfMessages);
             }
@@ -52,16 +52,16 @@ public sealed partial class ErrorQueueMonitor(
     }
 
     /// <summary>Depth (visible + in flight) and the age of the oldest message peeked, null when empty.</summary>
-    public static async Task<(long Depth, TimeSpan? OldestAge)> PollAsync(IAmazonSQS sqs, string queueUrl, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<(long Depth, TimeSpan? OldestAge)> PollAsync(IAmazonSQS sqs, string queueUrl, TimeProvider time, bool peekAge, CancellationToken cancellationToken)
     {
         var attributes = await sqs.GetQueueAttributesAsync(
             queueUrl,
             [QueueAttributeName.ApproximateNumberOfMessages, QueueAttributeName.ApproximateNumberOfMessagesNotVisible],
             cancellationToken).ConfigureAwait(false);
         long depth = attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible;
-        if (depth == 0)
+        if (depth == 0 || !peekAge)
         {
-            return (0, null);
+            return (depth, null);
         }
 
         var peek = await sqs.ReceiveMessageAsync(

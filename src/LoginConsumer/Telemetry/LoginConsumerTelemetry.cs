@@ -105,10 +105,11 @@ public sealed class LoginConsumerTelemetry : IDisposable
 
     public void ReadinessChecked(bool ready) => Volatile.Write(ref _ready, ready ? 1 : 0);
 
-    public void ErrorQueuePolled(long depth, TimeSpan? oldestAge)
+    /// <summary>The error queue's depth, and the age of its oldest message when it was peeked (0 when empty; no series when not peeked).</summary>
+    public void ErrorQueuePolled(long depth, TimeSpan? oldestAge, bool ageKnown)
     {
         Volatile.Write(ref _errorQueueDepth, depth);
-        Volatile.Write(ref _errorQueueOldestAge, oldestAge?.TotalSeconds ?? 0);
+        Volatile.Write(ref _errorQueueOldestAge, ageKnown ? oldestAge?.TotalSeconds ?? 0 : -1);
     }
 
     public void Dispose()

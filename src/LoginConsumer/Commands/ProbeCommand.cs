@@ -1,0 +1,44 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace LoginConsumer.Commands;
+
+/// <summary>
+/// A health probe for images without curl or wget (Docker's HEALTHCHECK): GET /health/live or /health/ready on the
+/// local port and exit 0 when it answers 200. The port is the one `run` listens on (ASPNETCORE_HTTP_PORTS, else 8080).
+/// </summary>
+public static class ProbeCommand
+{
+    public static Command Create()
+    {
+        var which = new Argument<string>("check") { Description = "live or ready", DefaultValueFactory = _ => "live" };
+        which.AcceptOnlyFromAmong("live", "ready");
+        var url = new Option<string?>("--url") { Description = "Base URL (default http://127.0.0.1:<ASPNETCORE_HTTP_PORTS or 8080>)." };
+        var command = new Command("probe", "Exit 0 when the running consumer's /health/live (or /health/ready) answers 200.") { which, url };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var port = (Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS") ?? string.Empty).Split([',', ';'])[0].Trim();
+            var text = parse.GetValue(url) ?? string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{(port.Length > 0 ? port : "8080")}");
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var baseUrl))
+            {
+                await Console.Error.WriteLineAsync("probe: --url must be an absolute URL such as http://127.0.0.1:8080").ConfigureAwait(false);
+                return 2;
+            }
+
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(4) };
+            try
+            {
+                using var response = await http.GetAsync(new Uri(baseUrl, "/health/" + parse.GetValue(which)), cancellationToken).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {body}"));
+                return response.IsSuccessStatusCode ? 0 : 1;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                Console.WriteLine("unreachable: " + ex.Message);
+                return 1;
+            }
+        });
+        return command;
+    }
+}

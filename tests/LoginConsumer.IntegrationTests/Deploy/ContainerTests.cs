@@ -1,0 +1,140 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using LoginConsumer.IntegrationTests.Infrastructure;
+using LoginConsumer.Masking;
+using LoginConsumer.Messaging;
+using LoginConsumer.Persistence;
+using LoginConsumer.Sqs;
+using Xunit.Abstractions;
+
+namespace LoginConsumer.IntegrationTests.Deploy;
+
+/// <summary>The Dockerfile and docker-compose.yml, checked without a Docker engine.</summary>
+public sealed partial class ContainerTests(ITestOutputHelper output)
+{
+    private static readonly string[] AppServices = ["migrate", "send-sample", "consumer"];
+
+    [Fact]
+    public async Task Dockerfile_PublishCommand_BuildsAnEntryPointThatAnswersHelp()
+    {
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "Dockerfile"));
+        var publish = PublishLine().Matches(dockerfile).Select(m => m.Groups[1].Value.Trim()).Single();
+        output.WriteLine("Dockerfile: " + publish);
+        Assert.Matches(@"-o /app$", publish);
+
+        var target = Path.Combine(Path.GetTempPath(), "loginconsumer-publish-" + Guid.NewGuid().ToString("N"));
+        var args = publish.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList(); // after "dotnet"
+        args[^1] = target;
+        var published = await Tooling.RunAsync("dotnet", args, timeout: TimeSpan.FromMinutes(5));
+        Assert.True(published.ExitCode == 0, published.Output + published.Errors);
+
+        var help = await Tooling.RunAsync("dotnet", [Path.Combine(target, "LoginConsumer.dll"), "--help"]);
+        output.WriteLine(help.Output);
+        Assert.Equal(0, help.ExitCode);
+        foreach (var command in new[] { "run", "migrate", "send-sample", "dlq", "probe" })
+        {
+            Assert.Matches($@"(?m)^\s+{command}\b", help.Output);
+        }
+
+        Directory.Delete(target, recursive: true);
+    }
+
+    [Fact]
+    public async Task Dockerfile_FinalStage_RunsTheRuntimeImageAsNonRootWithAHealthCheck()
+    {
+        var dockerfile = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "Dockerfile"));
+        var stages = FromLine().Matches(dockerfile).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, stages.Count);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0.", stages[0], StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0.", stages[1], StringComparison.Ordinal); // no SDK in the final image
+        var final = dockerfile[dockerfile.LastIndexOf("FROM ", StringComparison.Ordinal)..];
+        Assert.Contains("USER $APP_UID", final, StringComparison.Ordinal); // 1654 in .NET's images
+        Assert.Matches(@"HEALTHCHECK[^\n]*(\\\n[^\n]*)*probe"", ""live""", final);
+        Assert.Contains("COPY --from=build /app", final, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compose_ParsesAndSetsOnlyVariablesTheApplicationReads()
+    {
+        var compose = (await Tooling.ManifestsAsync("json", Path.Combine(RepoPaths.Root, "docker-compose.yml")))[0]!;
+        var services = compose["services"]!.AsObject();
+        var known = KnownSettings();
+        foreach (var name in AppServices)
+        {
+            var environment = services[name]!["environment"]!.AsObject();
+            Assert.NotEmpty(environment);
+            foreach (var (variable, _) in environment)
+            {
+                Assert.True(IsRead(variable, known), $"{name} sets {variable}, which the application does not read");
+            }
+        }
+
+        Assert.Equal("kibertoad/fauxqs:2.4.1", (string?)services["fauxqs"]!["image"]);
+        Assert.Matches(@"^postgres:15\.\d+$", (string?)services["postgres"]!["image"]);
+        Assert.Equal("service_completed_successfully", (string?)services["consumer"]!["depends_on"]!["migrate"]!["condition"]);
+        Assert.Equal("service_healthy", (string?)services["consumer"]!["depends_on"]!["fauxqs"]!["condition"]);
+        Assert.Equal("service_healthy", (string?)services["migrate"]!["depends_on"]!["postgres"]!["condition"]);
+        Assert.Equal("service_completed_successfully", (string?)services["send-sample"]!["depends_on"]!["migrate"]!["condition"]);
+        Assert.True((bool?)services["consumer"]!["read_only"]);
+
+        // The only masking key in play is the service's built-in development key, accepted in Development only.
+        Assert.Equal("Development", (string?)services["consumer"]!["environment"]!["DOTNET_ENVIRONMENT"]);
+        Assert.DoesNotContain(services["consumer"]!["environment"]!.AsObject(), kv => kv.Key.StartsWith("Masking__Keys", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ComposeInitScript_IsTheOriginalDdl()
+    {
+        var init = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "deploy", "compose", "initdb", "01-user_logins.sql"));
+        var baseline = await File.ReadAllTextAsync(Directory.GetFiles(Path.Combine(RepoPaths.Root, "src", "LoginConsumer", "Persistence", "Migrations"), "*_Baseline.cs").Single());
+        var original = CreateTable().Match(baseline).Value.Replace("IF NOT EXISTS ", string.Empty, StringComparison.Ordinal);
+        Assert.Equal(Normalize(original), Normalize(string.Join('\n', init.Split('\n').Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal)))));
+    }
+
+    private static string Normalize(string sql) => Whitespace().Replace(sql, " ").Replace("( ", "(", StringComparison.Ordinal).Replace(" )", ")", StringComparison.Ordinal).Trim();
+
+    /// <summary>Configuration keys the service binds (from its option classes) and the platform variables it honours.</summary>
+    private static HashSet<string> KnownSettings()
+    {
+        var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "DOTNET_RUNNING_IN_CONTAINER",
+            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+            "ConnectionStrings__LoginDb", "ConnectionStrings__LoginDbMigrations", "Migrations__RuntimeRole", "Telemetry__Console",
+        };
+        foreach (var (section, type) in new (string, Type)[]
+        {
+            (SqsOptions.SectionName, typeof(SqsOptions)),
+            (ConsumerOptions.SectionName, typeof(ConsumerOptions)),
+            (BatchWriterOptions.SectionName, typeof(BatchWriterOptions)),
+            (MaskingOptions.SectionName, typeof(MaskingOptions)),
+            ("HostOptions", typeof(Microsoft.Extensions.Hosting.HostOptions)),
+        })
+        {
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+            {
+                keys.Add(section + "__" + property.Name);
+            }
+        }
+
+        return keys;
+    }
+
+    private static bool IsRead(string variable, HashSet<string> known) =>
+        known.Contains(variable)
+        || variable.StartsWith("Masking__Keys__", StringComparison.Ordinal)
+        || variable.StartsWith("Logging__", StringComparison.Ordinal)
+        || variable.StartsWith("OTEL_", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"(?m)^RUN (dotnet publish [^\n]+)$")]
+    private static partial Regex PublishLine();
+
+    [GeneratedRegex(@"(?m)^FROM (\S+)")]
+    private static partial Regex FromLine();
+
+    [GeneratedRegex(@"CREATE TABLE[^;]+;")]
+    private static partial Regex CreateTable();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+}
