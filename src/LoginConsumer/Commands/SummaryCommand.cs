@@ -33,7 +33,7 @@ public static class SummaryCommand
             var logins = context.UserLogins.AsNoTracking();
             await output.WriteLineAsync(Line($"Rows in user_logins: {await logins.CountAsync(cancellationToken).ConfigureAwait(false)}")).ConfigureAwait(false);
 
-            await output.WriteLineAsync($"A few rows (ip and device_id masked as <key id>:<HMAC-SHA256>):").ConfigureAwait(false);
+            await output.WriteLineAsync($"A few rows (ip and device_id masked: <key id>:<HMAC-SHA256>, or <key id>:e:<AES-GCM-SIV> under AesGcmSiv):").ConfigureAwait(false);
             foreach (var row in await logins.OrderBy(x => x.MessageId).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false))
             {
                 await output.WriteLineAsync(Line(

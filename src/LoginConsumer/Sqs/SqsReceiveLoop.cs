@@ -218,7 +218,7 @@ public sealed partial class SqsReceiveLoop(
             }
 
             // One span per non-empty receive; each message's span (started by the handler) is its child.
-            using var batchSpan = messages.Count == 0 ? null : telemetry.ActivitySource.StartActivity(
+            using var batchSpan = messages.Count == 0 || !telemetry.ActivitySource.HasListeners() ? null : telemetry.ActivitySource.StartActivity(
                 ActivityKind.Consumer,
                 tags: [new("messaging.system", "aws_sqs"), new("messaging.operation.type", "receive"), new("messaging.destination.name", _options.QueueName), new("messaging.batch.message_count", messages.Count)],
                 startTime: receiveStarted,
