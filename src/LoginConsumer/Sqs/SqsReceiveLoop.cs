@@ -44,6 +44,7 @@ public sealed partial class SqsReceiveLoop(
     private int _handlingCount;
     private volatile bool _draining;
     private int _emptyReceivers;
+    private TaskCompletionSource _resumeReceivers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastProgressTicks = time.GetUtcNow().UtcTicks;
 
     /// <summary>Messages received and not yet settled (slots that receivers hold for a poll in progress do not count).</summary>
@@ -217,6 +218,22 @@ public sealed partial class SqsReceiveLoop(
                 return;
             }
 
+            if (isEmpty && mode.UntilEmpty)
+            {
+                // Draining: a receiver that found nothing waits for the empty check instead of long-polling again, so
+                // that once the queue is empty the host stops with no receive in progress (no wait for one to return).
+                try
+                {
+                    await Volatile.Read(ref _resumeReceivers).Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             // One span per non-empty receive; each message's span (started by the handler) is its child.
             using var batchSpan = messages.Count == 0 || !telemetry.ActivitySource.HasListeners() ? null : telemetry.ActivitySource.StartActivity(
                 ActivityKind.Consumer,
@@ -273,7 +290,7 @@ public sealed partial class SqsReceiveLoop(
     /// <summary>Drain mode: stop once every receiver came back empty, nothing is in flight, and SQS counts no message at all (invisible ones will come back).</summary>
     private async Task StopWhenEmptyAsync(QueueUrls queues, CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -289,6 +306,9 @@ public sealed partial class SqsReceiveLoop(
                     lifetime.StopApplication();
                     return;
                 }
+
+                // Not empty after all (messages in flight elsewhere, delayed, or backing off): receive again.
+                Interlocked.Exchange(ref _resumeReceivers, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }
         catch (OperationCanceledException)

@@ -10,6 +10,7 @@ using Xunit.Abstractions;
 namespace LoginConsumer.IntegrationTests.Deploy;
 
 /// <summary>The Dockerfile and docker-compose.yml, checked without a Docker engine.</summary>
+[Collection(RunsAlone.Name)]
 public sealed partial class ContainerTests(ITestOutputHelper output)
 {
     private static readonly string[] AppServices = ["migrate", "send-sample", "consumer"];
