@@ -16,6 +16,9 @@ public sealed record PipelineResult(
     /// <summary>For the consumer: its rate over the second half of its rows, once past start-up and JIT warm-up.</summary>
     public double WarmMessagesPerSecond { get; init; }
 
+    /// <summary>For the consumer: rows over first-to-last commit, without process start-up and the until-empty stop.</summary>
+    public double WindowMessagesPerSecond { get; init; }
+
     public override string ToString() => string.Create(
         System.Globalization.CultureInfo.InvariantCulture,
         $"{Name,-10} {MessagesPerSecond,9:F0} msg/s  ({Messages} in {Seconds:F1} s)  CPU s/1000 msgs: consumer {ConsumerCpuPer1000:F3}, emulator {EmulatorCpuPer1000:F3}, postgres {PostgresCpuPer1000:F3}  peak RSS {PeakRssMb:F0} MB  {Detail}");

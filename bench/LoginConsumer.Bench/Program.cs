@@ -43,7 +43,8 @@ if (mode == "pipelines")
     var vsBare = shipped.MessagesPerSecond / bestBare.MessagesPerSecond;
     var vsNaive = shipped.MessagesPerSecond / naive.MessagesPerSecond;
     var warmVsBare = shipped.WarmMessagesPerSecond / bestBare.MessagesPerSecond;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"consumer / bare (best, {bestBare.Detail}) = {vsBare:F2}   consumer / naive = {vsNaive:F1}   consumer warm / bare = {warmVsBare:F2}"));
+    var windowVsBare = shipped.WindowMessagesPerSecond / bestBare.MessagesPerSecond;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"consumer / bare (best, {bestBare.Detail}) = {vsBare:F2}   consumer / naive = {vsNaive:F1}   consumer first-to-last commit / bare = {windowVsBare:F2}   consumer warm / bare = {warmVsBare:F2}"));
 
     results["messages"] = messages;
     results["cores"] = Environment.ProcessorCount;
@@ -56,6 +57,8 @@ if (mode == "pipelines")
     results["ratio_vs_naive"] = Math.Round(vsNaive, 1);
     results["consumer_warm_msgs_per_s"] = Math.Round(shipped.WarmMessagesPerSecond);
     results["ratio_warm_vs_bare"] = Math.Round(warmVsBare, 3);
+    results["consumer_window_msgs_per_s"] = Math.Round(shipped.WindowMessagesPerSecond);
+    results["ratio_window_vs_bare"] = Math.Round(windowVsBare, 3);
     results["cpu_s_per_1000"] = JsonSerializer.SerializeToNode(new[] { bestBare, naive, shipped }.ToDictionary(
         r => r.Name, r => new { consumer = Math.Round(r.ConsumerCpuPer1000, 4), emulator = Math.Round(r.EmulatorCpuPer1000, 4), postgres = Math.Round(r.PostgresCpuPer1000, 4) }));
 }
