@@ -33,6 +33,8 @@ dotnet publish src/LoginConsumer -c Release -o .local/publish --nologo -v quiet
 source "$env_file"
 # Development: the built-in development masking key, and queues created where missing.
 export DOTNET_ENVIRONMENT=Development
+# The health and metrics port: any free one for the demo (a long-running `run` defaults to 8080).
+export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:0}
 app=.local/publish/LoginConsumer
 
 echo "== migrate"
