@@ -1,0 +1,33 @@
+using LoginConsumer.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace LoginConsumer.Hosting;
+
+/// <summary>Ready: the database answers and holds every migration this build knows.</summary>
+public sealed class DatabaseReadinessCheck(IDbContextFactory<LoginDbContext> contextFactory) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var db = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            await using (db.ConfigureAwait(false))
+            {
+                if (!await db.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return HealthCheckResult.Unhealthy("The database cannot be reached.");
+                }
+
+                var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
+                return pending.Count == 0
+                    ? HealthCheckResult.Healthy("The database is reachable and migrated.")
+                    : HealthCheckResult.Unhealthy($"Migrations not applied: {string.Join(", ", pending)}. Run `LoginConsumer migrate`.");
+            }
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("The database check failed: " + ex.GetType().Name + ": " + ex.Message);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Globalization;
+using Amazon.SQS.Model;
+
+namespace LoginConsumer.Sqs;
+
+/// <summary>One message of the error queue as operators see it: why it is there, and when, never its body's PII.</summary>
+public sealed record ErrorQueueEntry(
+    string SqsMessageId,
+    string OriginalMessageId,
+    string ReasonCode,
+    string Reason,
+    int ReceiveCount,
+    DateTimeOffset? FirstSent,
+    DateTimeOffset? DeadLettered,
+    string Body)
+{
+    /// <summary>The code for messages SQS moved by the RedrivePolicy: no fault attributes, receives spent.</summary>
+    public const string RetriesExhausted = "retries_exhausted";
+
+    public static ErrorQueueEntry From(Message message)
+    {
+        var attributes = message.MessageAttributes ?? [];
+        var code = attributes.GetValueOrDefault(ErrorQueueSender.ReasonCodeAttribute)?.StringValue;
+        var firstSent = SqsAttributes.OriginalSentTimestamp(message);
+        var deadLettered = attributes.GetValueOrDefault(ErrorQueueSender.TimestampAttribute)?.StringValue is { } stamp
+            && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+            ? at
+            : (DateTimeOffset?)null;
+        var receives = attributes.GetValueOrDefault(ErrorQueueSender.ReceiveCountAttribute)?.StringValue is { } text
+            && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? count
+            : SqsAttributes.ReceiveCount(message);
+        return new ErrorQueueEntry(
+            message.MessageId,
+            SqsAttributes.RowKey(message),
+            code ?? RetriesExhausted,
+            attributes.GetValueOrDefault(ErrorQueueSender.ReasonAttribute)?.StringValue
+                ?? "Moved by login-queue's RedrivePolicy after too many receives: it failed (or its consumer crashed) every time.",
+            receives,
+            firstSent is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null,
+            deadLettered,
+            message.Body);
+    }
+}
