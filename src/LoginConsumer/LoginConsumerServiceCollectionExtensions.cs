@@ -80,7 +80,7 @@ public static class LoginConsumerServiceCollectionExtensions
         var services = builder.Services;
         services.AddSingleton<LoginConsumerTelemetry>();
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        var console = builder.Configuration.GetValue<bool>("Telemetry:Console");
+        var console = (builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new()).Console;
         var otel = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName: "loginconsumer"))
             .WithMetrics(metrics =>

@@ -101,7 +101,7 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
         {
             "DOTNET_ENVIRONMENT", "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "DOTNET_RUNNING_IN_CONTAINER",
             "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SQS", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-            "ConnectionStrings__LoginDb", "ConnectionStrings__LoginDbMigrations", "Migrations__RuntimeRole", "Telemetry__Console",
+            "ConnectionStrings__LoginDb", "ConnectionStrings__LoginDbMigrations", "Migrations__RuntimeRole",
         };
         foreach (var (section, type) in new (string, Type)[]
         {
@@ -109,6 +109,7 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
             (ConsumerOptions.SectionName, typeof(ConsumerOptions)),
             (BatchWriterOptions.SectionName, typeof(BatchWriterOptions)),
             (MaskingOptions.SectionName, typeof(MaskingOptions)),
+            (LoginConsumer.Telemetry.TelemetryOptions.SectionName, typeof(LoginConsumer.Telemetry.TelemetryOptions)),
             ("HostOptions", typeof(Microsoft.Extensions.Hosting.HostOptions)),
         })
         {
