@@ -134,6 +134,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output) : IAsyncLi
                 TimeSpan.FromSeconds(40));
             output.WriteLine(stuck.Body);
             Assert.Contains("made no progress", stuck.Body, StringComparison.Ordinal);
+            Assert.Contains("loginconsumer_messages_in_flight{otel_scope_name=\"LoginConsumer\"} 20", (await GetAsync(port, "/metrics")).Body, StringComparison.Ordinal);
 
             await transaction.RollbackAsync();
             await Poll.UntilAsync(async () => await _scope.RowCountAsync() == 20, TimeSpan.FromSeconds(30));

@@ -81,6 +81,7 @@ public sealed partial class SqsReceiveLoop(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        telemetry.InFlight = () => InFlight;
         try
         {
             await ReceiveUntilStoppedAsync(stoppingToken).ConfigureAwait(false);

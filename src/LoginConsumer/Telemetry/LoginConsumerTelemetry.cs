@@ -74,7 +74,7 @@ public sealed class LoginConsumerTelemetry : IDisposable
 
     public ActivitySource ActivitySource { get; }
 
-    /// <summary>Messages being handled right now; set by the receive loop.</summary>
+    /// <summary>Messages being handled right now: the receive loop points this at its own count when it starts.</summary>
     public Func<int> InFlight { get; set; } = () => 0;
 
     public void Received(int count) => _received.Add(count);
