@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using System.Diagnostics;
 using LoginConsumer.Messaging;
 using LoginConsumer.Telemetry;
 using MassTransit.Transports;

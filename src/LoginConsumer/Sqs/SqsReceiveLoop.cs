@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using System.Diagnostics;
 using LoginConsumer.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
