@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -71,6 +72,11 @@ public sealed partial class DatabaseAvailability(
         }
     }
 
+    /// <summary>
+    /// Usable means reachable and holding this build's schema: a consumer rolled out before its migration would
+    /// otherwise fail every batch until each message's receives ran out and SQS dead-lettered it. The probe reads
+    /// only message_id, which the runtime role may read.
+    /// </summary>
     private async Task<bool> CanConnectAsync(CancellationToken cancellationToken)
     {
         try
@@ -78,8 +84,14 @@ public sealed partial class DatabaseAvailability(
             var context = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
             await using (context.ConfigureAwait(false))
             {
-                return await context.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false);
+                await context.Database.ExecuteSqlRawAsync(SchemaProbeSql, cancellationToken).ConfigureAwait(false);
+                return true;
             }
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)
+        {
+            LogSchemaMissing(ex.SqlState);
+            return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -94,7 +106,12 @@ public sealed partial class DatabaseAvailability(
         return source;
     }
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The database cannot be reached; receiving is paused and batches are held. Probing every {ProbeInterval}")]
+    private const string SchemaProbeSql = "SELECT message_id FROM " + UserLoginConfiguration.TableName + " LIMIT 0";
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "user_logins lacks this build's schema (SQLSTATE {SqlState}): run `LoginConsumer migrate`; receiving stays paused until it is applied")]
+    private partial void LogSchemaMissing(string sqlState);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The database cannot be used (unreachable, or not migrated); receiving is paused and batches are held. Probing every {ProbeInterval}")]
     private partial void LogDown(TimeSpan probeInterval);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "The database is reachable again after {Downtime}; resuming")]
