@@ -8,6 +8,7 @@ using LoginConsumer.Masking;
 using LoginConsumer.Sqs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using static System.FormattableString;
 
 namespace LoginConsumer.Commands;
 
@@ -43,14 +44,14 @@ public static class DlqCommand
             var entries = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, ScanLimit, cancellationToken).ConfigureAwait(false);
             var now = DateTimeOffset.UtcNow;
             var oldest = entries.Select(e => e.DeadLettered ?? e.FirstSent).OfType<DateTimeOffset>().DefaultIfEmpty(now).Min();
-            Console.WriteLine(Line($"Error queue {QueueName(queues.Error)}: {attributes.ApproximateNumberOfMessages} visible, {attributes.ApproximateNumberOfMessagesNotVisible} in flight"));
-            Console.WriteLine(entries.Count == 0 ? "Empty." : Line($"Oldest message: dead-lettered {Age(now - oldest)} ago"));
+            Console.WriteLine(Invariant($"Error queue {QueueName(queues.Error)}: {attributes.ApproximateNumberOfMessages} visible, {attributes.ApproximateNumberOfMessagesNotVisible} in flight"));
+            Console.WriteLine(entries.Count == 0 ? "Empty." : Invariant($"Oldest message: dead-lettered {Age(now - oldest)} ago"));
             if (entries.Count > 0)
             {
-                Console.WriteLine(Line($"By reason ({entries.Count} scanned{(entries.Count == ScanLimit ? ", more not counted" : string.Empty)}):"));
+                Console.WriteLine(Invariant($"By reason ({entries.Count} scanned{(entries.Count == ScanLimit ? ", more not counted" : string.Empty)}):"));
                 foreach (var group in entries.GroupBy(e => e.ReasonCode).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
                 {
-                    Console.WriteLine(Line($"  {group.Key,-20} {group.Count(),7}"));
+                    Console.WriteLine(Invariant($"  {group.Key,-20} {group.Count(),7}"));
                 }
             }
 
@@ -87,13 +88,13 @@ public static class DlqCommand
                 return 0;
             }
 
-            Console.WriteLine(Line($"{shown.Count} message(s) from {QueueName(queues.Error)}:"));
+            Console.WriteLine(Invariant($"{shown.Count} message(s) from {QueueName(queues.Error)}:"));
             foreach (var entry in shown)
             {
                 Console.WriteLine();
                 foreach (var (key, value) in entry)
                 {
-                    Console.WriteLine(Line($"  {key,-20} {(value is JsonValue v ? v.ToString() : value?.ToJsonString() ?? "-")}"));
+                    Console.WriteLine(Invariant($"  {key,-20} {(value is JsonValue v ? v.ToString() : value?.ToJsonString() ?? "-")}"));
                 }
             }
 
@@ -136,7 +137,7 @@ public static class DlqCommand
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
             var before = await sqs.GetQueueAttributesAsync(queues.Error, [QueueAttributeName.ApproximateNumberOfMessages], cancellationToken).ConfigureAwait(false);
             await sqs.PurgeQueueAsync(queues.Error, cancellationToken).ConfigureAwait(false);
-            Console.WriteLine(Line($"Purged {QueueName(queues.Error)} (about {before.ApproximateNumberOfMessages} messages). SQS may take up to 60 s to finish."));
+            Console.WriteLine(Invariant($"Purged {QueueName(queues.Error)} (about {before.ApproximateNumberOfMessages} messages). SQS may take up to 60 s to finish."));
             return 0;
         });
         return command;
@@ -160,7 +161,7 @@ public static class DlqCommand
 
         if (parsed is not JsonObject fields)
         {
-            return JsonValue.Create(Line($"(not a JSON object: {body.Length} characters, not shown)"));
+            return JsonValue.Create(Invariant($"(not a JSON object: {body.Length} characters, not shown)"));
         }
 
         var safe = new JsonObject();
@@ -239,7 +240,5 @@ public static class DlqCommand
 
     private static string QueueName(string url) => url[(url.LastIndexOf('/') + 1)..];
 
-    private static string Age(TimeSpan age) => age.TotalDays >= 1 ? Line($"{age.TotalDays:F1} days") : age.TotalHours >= 1 ? Line($"{age.TotalHours:F1} hours") : Line($"{Math.Max(0, age.TotalSeconds):F0} s");
-
-    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+    private static string Age(TimeSpan age) => age.TotalDays >= 1 ? Invariant($"{age.TotalDays:F1} days") : age.TotalHours >= 1 ? Invariant($"{age.TotalHours:F1} hours") : Invariant($"{Math.Max(0, age.TotalSeconds):F0} s");
 }

@@ -1,11 +1,11 @@
 using System.CommandLine;
-using System.Globalization;
 using LoginConsumer.Masking;
 using LoginConsumer.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using NpgsqlTypes;
+using static System.FormattableString;
 
 namespace LoginConsumer.Commands;
 
@@ -61,7 +61,7 @@ public static class RekeyCommand
             var total = await context.Database
                 .SqlQueryRaw<long>("SELECT count(*) AS \"Value\" FROM user_logins WHERE " + NeedsRekey, active.Clone())
                 .SingleAsync(cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync(Line($"rekey: {total} rows hold values under keys other than '{ring.Active.Id}'.")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"rekey: {total} rows hold values under keys other than '{ring.Active.Id}'.")).ConfigureAwait(false);
 
             var after = string.Empty;
             long done = 0, changedMeanwhile = 0;
@@ -82,7 +82,7 @@ public static class RekeyCommand
                 done += updated;
                 changedMeanwhile += rows.Count - updated;
                 after = rows[^1].MessageId;
-                await output.WriteLineAsync(Line(
+                await output.WriteLineAsync(Invariant(
                     $"rekey: {done} of {total} rows re-encrypted under '{ring.Active.Id}' ({(total == 0 ? 100 : done * 100 / total)}%)")).ConfigureAwait(false);
             }
 
@@ -95,7 +95,7 @@ public static class RekeyCommand
                     + "OR (masked_device_id IS NOT NULL AND strpos(masked_device_id, ':e:') = 0)")
                 .SingleAsync(cancellationToken).ConfigureAwait(false);
             var again = left > 0 ? " (run rekey again)" : string.Empty;
-            await output.WriteLineAsync(Line(
+            await output.WriteLineAsync(Invariant(
                 $"rekey: finished this run: {done} rows re-encrypted, {changedMeanwhile} changed while being read (left for the next run), {left} still under other keys{again}, {oneWay} with one-way HMAC values left as they are."))
                 .ConfigureAwait(false);
         }
@@ -148,8 +148,6 @@ public static class RekeyCommand
 
     private static NpgsqlParameter TextArray(string name, IEnumerable<string?> values) =>
         new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.ToArray() };
-
-    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private sealed class RekeyRow
     {

@@ -6,6 +6,7 @@ using LoginConsumer.Persistence;
 using LoginConsumer.Sqs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using static System.FormattableString;
 
 namespace LoginConsumer.Commands;
 
@@ -31,12 +32,12 @@ public static class SummaryCommand
         await using (context.ConfigureAwait(false))
         {
             var logins = context.UserLogins.AsNoTracking();
-            await output.WriteLineAsync(Line($"Rows in user_logins: {await logins.CountAsync(cancellationToken).ConfigureAwait(false)}")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"Rows in user_logins: {await logins.CountAsync(cancellationToken).ConfigureAwait(false)}")).ConfigureAwait(false);
 
             await output.WriteLineAsync($"A few rows (ip and device_id masked: <key id>:<HMAC-SHA256>, or <key id>:e:<AES-GCM-SIV> under AesGcmSiv):").ConfigureAwait(false);
             foreach (var row in await logins.OrderBy(x => x.MessageId).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false))
             {
-                await output.WriteLineAsync(Line(
+                await output.WriteLineAsync(Invariant(
                     $"  {row.UserId} | {row.DeviceType ?? "NULL"} | {row.MaskedIp ?? "NULL"} | {row.MaskedDeviceId ?? "NULL"} | {row.Locale ?? "NULL"} | {row.AppVersionText ?? "NULL"} ({row.AppVersion?.ToString(CultureInfo.InvariantCulture) ?? "NULL"}) | {row.CreateDate:yyyy-MM-dd}"))
                     .ConfigureAwait(false);
             }
@@ -44,33 +45,31 @@ public static class SummaryCommand
             var ipGroups = await logins.Where(x => x.MaskedIp != null).GroupBy(x => x.MaskedIp)
                 .Where(g => g.Count() > 1).Select(g => new { Value = g.Key, Count = g.Count() })
                 .OrderByDescending(g => g.Count).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync(Line($"Masked ips seen more than once (top {RowsShown}):")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"Masked ips seen more than once (top {RowsShown}):")).ConfigureAwait(false);
             foreach (var group in ipGroups)
             {
-                await output.WriteLineAsync(Line($"  {group.Value} × {group.Count}")).ConfigureAwait(false);
+                await output.WriteLineAsync(Invariant($"  {group.Value} × {group.Count}")).ConfigureAwait(false);
             }
 
             var deviceGroups = await logins.Where(x => x.MaskedDeviceId != null).GroupBy(x => x.MaskedDeviceId)
                 .Where(g => g.Count() > 1).Select(g => new { Value = g.Key, Count = g.Count() })
                 .OrderByDescending(g => g.Count).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync(Line($"Masked device ids seen more than once (top {RowsShown}):")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"Masked device ids seen more than once (top {RowsShown}):")).ConfigureAwait(false);
             foreach (var group in deviceGroups)
             {
-                await output.WriteLineAsync(Line($"  {group.Value} × {group.Count}")).ConfigureAwait(false);
+                await output.WriteLineAsync(Invariant($"  {group.Value} × {group.Count}")).ConfigureAwait(false);
             }
         }
 
         var sqs = host.Services.GetRequiredService<IAmazonSQS>();
         var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveAsync(cancellationToken).ConfigureAwait(false);
         var errors = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, 1000, cancellationToken).ConfigureAwait(false);
-        await output.WriteLineAsync(Line($"Messages in the error queue: {errors.Count}{(errors.Count == 1000 ? " or more" : string.Empty)} (details: dlq stats, dlq peek)")).ConfigureAwait(false);
+        await output.WriteLineAsync(Invariant($"Messages in the error queue: {errors.Count}{(errors.Count == 1000 ? " or more" : string.Empty)} (details: dlq stats, dlq peek)")).ConfigureAwait(false);
         foreach (var error in errors.Take(20))
         {
-            await output.WriteLineAsync(Line($"  {error.OriginalMessageId}: {error.ReasonCode}: {error.Reason}")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"  {error.OriginalMessageId}: {error.ReasonCode}: {error.Reason}")).ConfigureAwait(false);
         }
 
         return 0;
     }
-
-    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

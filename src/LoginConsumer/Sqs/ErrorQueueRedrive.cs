@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using static System.FormattableString;
 
 namespace LoginConsumer.Sqs;
 
@@ -23,7 +24,7 @@ public static class ErrorQueueRedrive
         }
 
         var depth = await DepthAsync(sqs, queues.Error, cancellationToken).ConfigureAwait(false);
-        await output.WriteLineAsync(Line($"dlq redrive: {depth} messages in the error queue")).ConfigureAwait(false);
+        await output.WriteLineAsync(Invariant($"dlq redrive: {depth} messages in the error queue")).ConfigureAwait(false);
         if (depth == 0)
         {
             return 0;
@@ -49,7 +50,7 @@ public static class ErrorQueueRedrive
         }
         catch (AmazonSQSException ex) when (ex is not QueueDoesNotExistException)
         {
-            await output.WriteLineAsync(Line($"dlq redrive: the endpoint refused StartMessageMoveTask ({ex.ErrorCode}); moving the messages itself")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"dlq redrive: the endpoint refused StartMessageMoveTask ({ex.ErrorCode}); moving the messages itself")).ConfigureAwait(false);
             return false;
         }
 
@@ -66,7 +67,7 @@ public static class ErrorQueueRedrive
             var task = results[0];
             var moved = task.ApproximateNumberOfMessagesMoved ?? 0;
             var total = task.ApproximateNumberOfMessagesToMove ?? depth;
-            await output.WriteLineAsync(Line($"dlq redrive: {moved} of {total} moved ({Percent(moved, total)}%), {task.Status}")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"dlq redrive: {moved} of {total} moved ({Percent(moved, total)}%), {task.Status}")).ConfigureAwait(false);
             if (task.Status is "COMPLETED" or "FAILED" or "CANCELLED")
             {
                 if (task.Status != "COMPLETED")
@@ -139,11 +140,11 @@ public static class ErrorQueueRedrive
             if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(1) || moved >= total)
             {
                 lastReport = clock.Elapsed;
-                await output.WriteLineAsync(Line($"dlq redrive: {moved} of {total} moved ({Percent(moved, total)}%), {moved / Math.Max(0.001, clock.Elapsed.TotalSeconds):F0} msg/s")).ConfigureAwait(false);
+                await output.WriteLineAsync(Invariant($"dlq redrive: {moved} of {total} moved ({Percent(moved, total)}%), {moved / Math.Max(0.001, clock.Elapsed.TotalSeconds):F0} msg/s")).ConfigureAwait(false);
             }
         }
 
-        await output.WriteLineAsync(Line($"dlq redrive: done: {moved} moved back to login-queue{(failed > 0 ? $", {failed} sends refused (still in the error queue)" : string.Empty)}")).ConfigureAwait(false);
+        await output.WriteLineAsync(Invariant($"dlq redrive: done: {moved} moved back to login-queue{(failed > 0 ? $", {failed} sends refused (still in the error queue)" : string.Empty)}")).ConfigureAwait(false);
         return failed > 0 ? 1 : 0;
     }
 
@@ -172,6 +173,4 @@ public static class ErrorQueueRedrive
         (await sqs.GetQueueAttributesAsync(url, [QueueAttributeName.QueueArn], cancellationToken).ConfigureAwait(false)).QueueARN;
 
     private static long Percent(long part, long whole) => whole <= 0 ? 100 : Math.Min(100, part * 100 / whole);
-
-    private static string Line(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
