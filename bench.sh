@@ -5,6 +5,7 @@
 #   ./bench.sh --messages 100000    a larger backlog (the peak-RSS target is stated for 100,000)
 #   ./bench.sh --rate 1000 --seconds 60 --warmup 10   (warm-up: sent at the same rate, not counted)
 #   ./bench.sh --skip-lag | --skip-pipelines
+#   ./bench.sh --consumer-receivers 2,8   Sqs:Receivers values tried besides the default 4 ('' for none); the best counts
 #   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message (ns/op, bytes allocated)
 #
 # Prints messages/s, CPU seconds per 1,000 messages for the consumer, the emulator and PostgreSQL, the
@@ -13,10 +14,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-messages=50000 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false
+messages=50000 consumer_receivers=2,8 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) messages=$2; shift 2 ;;
+    --consumer-receivers) consumer_receivers=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
@@ -49,7 +51,7 @@ export DOTNET_ENVIRONMENT=Development
 bench=(dotnet bench/LoginConsumer.Bench/bin/Release/net10.0/LoginConsumer.Bench.dll)
 rm -f bench-results.json
 if [ "$pipelines" = true ]; then
-  "${bench[@]}" pipelines --messages "$messages" --consumer .local/bench-publish/LoginConsumer --state "$state"
+  "${bench[@]}" pipelines --messages "$messages" --consumer-receivers "$consumer_receivers" --consumer .local/bench-publish/LoginConsumer --state "$state"
 fi
 if [ "$lag" = true ]; then
   "${bench[@]}" lag --rate "$rate" --seconds "$seconds" --warmup "$warmup" --consumer .local/bench-publish/LoginConsumer --state "$state"

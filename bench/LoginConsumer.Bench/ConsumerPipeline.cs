@@ -2,10 +2,13 @@ using System.Diagnostics;
 
 namespace LoginConsumer.Bench;
 
-/// <summary>(c) LoginConsumer as shipped: the published executable, `run --until-empty`, default settings.</summary>
+/// <summary>
+/// (c) LoginConsumer as shipped: the published executable, `run --until-empty`, default settings; with
+/// <c>receivers</c> set, every default but <c>Sqs:Receivers</c>.
+/// </summary>
 public static class ConsumerPipeline
 {
-    public static async Task<PipelineResult> RunAsync(BenchContext context, int messages, string executable)
+    public static async Task<PipelineResult> RunAsync(BenchContext context, int messages, string executable, int? receivers = null)
     {
         var (name, _) = await context.BacklogAsync("consumer", messages);
         var rowsBefore = await context.ScalarAsync("SELECT count(*) FROM user_logins");
@@ -16,6 +19,10 @@ public static class ConsumerPipeline
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["Sqs__ErrorQueueName"] = name + "_error";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (receivers is { } count)
+        {
+            start.Environment["Sqs__Receivers"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
         var emulator0 = context.EmulatorCpu();
         var postgres0 = context.PostgresCpu();
@@ -57,14 +64,14 @@ public static class ConsumerPipeline
             """);
 
         return new PipelineResult(
-            "consumer",
+            receivers is null ? "consumer" : "consumer-" + receivers,
             messages,
             seconds,
             cpu * 1000 / messages,
             (context.EmulatorCpu() - emulator0) * 1000 / messages,
             (context.PostgresCpu() - postgres0) * 1000 / messages,
             peakRss,
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"defaults, process start to exit; first to last commit {window:F0} msg/s; second half of its rows at {warm:F0} msg/s"))
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(receivers is { } r ? $"receivers {r}" : "defaults")}, process start to exit; first to last commit {window:F0} msg/s; second half of its rows at {warm:F0} msg/s"))
         {
             WarmMessagesPerSecond = warm,
             WindowMessagesPerSecond = window,

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using BenchmarkDotNet.Running;
 using LoginConsumer.Bench;
 
-// bench.sh drives this: pipelines --messages N --consumer EXE --state DIR | lag --rate R --seconds S [--warmup W] --consumer EXE --state DIR | micro
+// bench.sh drives this: pipelines --messages N [--consumer-receivers 2,8] --consumer EXE --state DIR | bare --messages N --receivers 4,16 --state DIR | lag --rate R --seconds S [--warmup W] --consumer EXE --state DIR | micro
 var mode = args.FirstOrDefault() ?? "pipelines";
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 int IntArg(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
@@ -40,26 +40,40 @@ if (mode == "pipelines")
     var shipped = await ConsumerPipeline.RunAsync(context, messages, consumer);
     Console.WriteLine(shipped);
 
-    var vsBare = shipped.MessagesPerSecond / bestBare.MessagesPerSecond;
-    var vsNaive = shipped.MessagesPerSecond / naive.MessagesPerSecond;
-    var warmVsBare = shipped.WarmMessagesPerSecond / bestBare.MessagesPerSecond;
-    var windowVsBare = shipped.WindowMessagesPerSecond / bestBare.MessagesPerSecond;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"consumer / bare (best, {bestBare.Detail}) = {vsBare:F2}   consumer / naive = {vsNaive:F1}   consumer first-to-last commit / bare = {windowVsBare:F2}   consumer warm / bare = {warmVsBare:F2}"));
+    // The issue compares each side at its best receiver count: the shipped defaults, and the same with other Sqs:Receivers.
+    var consumers = new List<PipelineResult> { shipped };
+    foreach (var receivers in Arg("--consumer-receivers", "2,8").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => int.Parse(r, CultureInfo.InvariantCulture)))
+    {
+        await context.ExecuteAsync("TRUNCATE user_logins");
+        consumers.Add(await ConsumerPipeline.RunAsync(context, messages, consumer, receivers));
+        Console.WriteLine(consumers[^1]);
+    }
+
+    var best = consumers.MaxBy(r => r.MessagesPerSecond)!;
+    var vsBare = best.MessagesPerSecond / bestBare.MessagesPerSecond;
+    var vsNaive = best.MessagesPerSecond / naive.MessagesPerSecond;
+    var defaultVsBare = shipped.MessagesPerSecond / bestBare.MessagesPerSecond;
+    var warmVsBare = best.WarmMessagesPerSecond / bestBare.MessagesPerSecond;
+    var windowVsBare = best.WindowMessagesPerSecond / bestBare.MessagesPerSecond;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"consumer (best, {best.Name}) / bare (best, {bestBare.Detail}) = {vsBare:F2}   consumer / naive = {vsNaive:F1}   consumer defaults / bare = {defaultVsBare:F2}   first-to-last commit / bare = {windowVsBare:F2}   warm / bare = {warmVsBare:F2}"));
 
     results["messages"] = messages;
     results["cores"] = Environment.ProcessorCount;
     results["bare_msgs_per_s"] = Math.Round(bestBare.MessagesPerSecond);
     results["bare_best_receivers"] = bestBare.Detail;
     results["naive_msgs_per_s"] = Math.Round(naive.MessagesPerSecond, 1);
-    results["consumer_msgs_per_s"] = Math.Round(shipped.MessagesPerSecond);
-    results["consumer_peak_rss_mb"] = Math.Round(shipped.PeakRssMb, 1);
+    results["consumer_msgs_per_s"] = Math.Round(best.MessagesPerSecond);
+    results["consumer_best_run"] = best.Name;
+    results["consumer_default_msgs_per_s"] = Math.Round(shipped.MessagesPerSecond);
+    results["consumer_peak_rss_mb"] = Math.Round(consumers.Max(r => r.PeakRssMb), 1);
     results["ratio_vs_bare"] = Math.Round(vsBare, 3);
     results["ratio_vs_naive"] = Math.Round(vsNaive, 1);
-    results["consumer_warm_msgs_per_s"] = Math.Round(shipped.WarmMessagesPerSecond);
+    results["ratio_default_vs_bare"] = Math.Round(defaultVsBare, 3);
+    results["consumer_warm_msgs_per_s"] = Math.Round(best.WarmMessagesPerSecond);
     results["ratio_warm_vs_bare"] = Math.Round(warmVsBare, 3);
-    results["consumer_window_msgs_per_s"] = Math.Round(shipped.WindowMessagesPerSecond);
+    results["consumer_window_msgs_per_s"] = Math.Round(best.WindowMessagesPerSecond);
     results["ratio_window_vs_bare"] = Math.Round(windowVsBare, 3);
-    results["cpu_s_per_1000"] = JsonSerializer.SerializeToNode(new[] { bestBare, naive, shipped }.ToDictionary(
+    results["cpu_s_per_1000"] = JsonSerializer.SerializeToNode(new[] { bestBare, naive }.Concat(consumers).ToDictionary(
         r => r.Name, r => new { consumer = Math.Round(r.ConsumerCpuPer1000, 4), emulator = Math.Round(r.EmulatorCpuPer1000, 4), postgres = Math.Round(r.PostgresCpuPer1000, 4) }));
 }
 else if (mode == "lag")
@@ -75,9 +89,20 @@ else if (mode == "lag")
     results["lag_p95_ms"] = p95;
     results["lag_p99_ms"] = p99;
 }
+else if (mode == "bare")
+{
+    // The emulator's ceiling alone, for one backlog size and receiver count; prints only, writes no results.
+    var messages = IntArg("--messages", 50_000);
+    foreach (var receivers in Arg("--receivers", "16").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)))
+    {
+        Console.WriteLine(await BarePipeline.RunAsync(context, messages, receivers));
+    }
+
+    return 0;
+}
 else
 {
-    Console.Error.WriteLine($"unknown mode {mode}: pipelines | lag | micro");
+    Console.Error.WriteLine($"unknown mode {mode}: pipelines | lag | bare | micro");
     return 2;
 }
 
