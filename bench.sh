@@ -6,6 +6,7 @@
 #   ./bench.sh --rate 1000 --seconds 60 --warmup 10   (warm-up: sent at the same rate, not counted)
 #   ./bench.sh --skip-lag | --skip-pipelines
 #   ./bench.sh --consumer-receivers 2,8   Sqs:Receivers values tried besides the default 4 ('' for none); the best counts
+#   ./bench.sh --profile            one drain under dotnet-counters: CPU, JIT time and methods by tier, allocations, GC, thread pool
 #   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message (ns/op, bytes allocated)
 #
 # Prints messages/s, CPU seconds per 1,000 messages for the consumer, the emulator and PostgreSQL, the
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-messages=50000 consumer_receivers=2,8 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false
+messages=50000 consumer_receivers=2,8 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false profile=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) messages=$2; shift 2 ;;
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
     --skip-lag) lag=false; shift ;;
     --skip-pipelines) pipelines=false; shift ;;
     --micro) micro=true; shift ;;
+    --profile) profile=true; shift ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -50,6 +52,11 @@ export DOTNET_ENVIRONMENT=Development
 
 bench=(dotnet bench/LoginConsumer.Bench/bin/Release/net10.0/LoginConsumer.Bench.dll)
 rm -f bench-results.json
+if [ "$profile" = true ]; then
+  dotnet tool restore >/dev/null
+  "${bench[@]}" profile --messages "$messages" --consumer .local/bench-publish/LoginConsumer --state "$state"
+  pipelines=false lag=false
+fi
 if [ "$pipelines" = true ]; then
   "${bench[@]}" pipelines --messages "$messages" --consumer-receivers "$consumer_receivers" --consumer .local/bench-publish/LoginConsumer --state "$state"
 fi

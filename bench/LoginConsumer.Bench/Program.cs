@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using BenchmarkDotNet.Running;
 using LoginConsumer.Bench;
 
-// bench.sh drives this: pipelines --messages N [--consumer-receivers 2,8] --consumer EXE --state DIR | bare --messages N --receivers 4,16 --state DIR | lag --rate R --seconds S [--warmup W] --consumer EXE --state DIR | micro
+// bench.sh drives this: pipelines --messages N [--consumer-receivers 2,8] --consumer EXE --state DIR | profile --messages N --consumer EXE --state DIR | bare --messages N --receivers 4,16 --state DIR | lag --rate R --seconds S [--warmup W] --consumer EXE --state DIR | micro
 var mode = args.FirstOrDefault() ?? "pipelines";
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 int IntArg(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
@@ -89,6 +89,27 @@ else if (mode == "lag")
     results["lag_p95_ms"] = p95;
     results["lag_p99_ms"] = p99;
 }
+else if (mode == "profile")
+{
+    var profile = await ProfileMode.RunAsync(context, IntArg("--messages", 50_000), consumer, Arg("--work", ".local/profile"));
+    foreach (var line in profile.Lines())
+    {
+        Console.WriteLine(line);
+    }
+
+    results["profile"] = new JsonObject
+    {
+        ["messages"] = profile.Messages,
+        ["seconds"] = Math.Round(profile.Seconds, 1),
+        ["cpu_user_s"] = Math.Round(profile.UserCpu, 2),
+        ["cpu_system_s"] = Math.Round(profile.SystemCpu, 2),
+        ["jit_s"] = Math.Round(profile.JitSeconds, 2),
+        ["jit_methods_by_tier"] = JsonSerializer.SerializeToNode(profile.JitTiers),
+        ["allocated_mb"] = Math.Round(profile.AllocatedMb),
+        ["gc_pause_s"] = Math.Round(profile.GcPauseSeconds, 2),
+        ["thread_pool_work_items"] = Math.Round(profile.WorkItems),
+    };
+}
 else if (mode == "bare")
 {
     // The emulator's ceiling alone, for one backlog size and receiver count; prints only, writes no results.
@@ -102,7 +123,7 @@ else if (mode == "bare")
 }
 else
 {
-    Console.Error.WriteLine($"unknown mode {mode}: pipelines | lag | bare | micro");
+    Console.Error.WriteLine($"unknown mode {mode}: pipelines | lag | profile | bare | micro");
     return 2;
 }
 
