@@ -68,7 +68,8 @@ public sealed class SqsOptions
     /// Receive wait in <c>run --until-empty</c>. 0 (short polling) means a receiver that finds nothing parks at once
     /// instead of after a 1 s long poll, so a drain ends about a second sooner (an empty run: 2.1 s → 1.0 s). It is
     /// safe because stopping also needs nothing in flight and SQS's own counts (visible, in flight, delayed) at zero;
-    /// a short poll that missed messages only makes the receivers go round again.
+    /// a short poll that missed messages only makes the receivers go round again. While only hidden messages are left
+    /// (backing off, delayed), the receivers go round once a second.
     /// </summary>
     [Range(0, 20)]
     public int UntilEmptyWaitTimeSeconds { get; set; }

@@ -301,14 +301,22 @@ public sealed partial class SqsReceiveLoop(
                     continue;
                 }
 
-                if (await QueueIsEmptyAsync(queues, stoppingToken).ConfigureAwait(false) && InFlight == 0)
+                var contents = await QueueContentsAsync(queues, stoppingToken).ConfigureAwait(false);
+                if (contents == QueueContents.Empty && InFlight == 0)
                 {
                     LogQueueEmpty(_options.QueueName);
                     lifetime.StopApplication();
                     return;
                 }
 
-                // Not empty after all (messages in flight elsewhere, delayed, or backing off): receive again.
+                if (contents == QueueContents.OnlyHidden)
+                {
+                    // Messages in flight elsewhere, delayed, or backing off: none can be received yet, so look again in a
+                    // second rather than have the receivers short-poll ten times a second until they come back.
+                    await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
+                }
+
+                // Not empty after all: receive again.
                 Interlocked.Exchange(ref _resumeReceivers, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
         }
@@ -317,7 +325,14 @@ public sealed partial class SqsReceiveLoop(
         }
     }
 
-    private async Task<bool> QueueIsEmptyAsync(QueueUrls queues, CancellationToken cancellationToken)
+    private enum QueueContents
+    {
+        Empty,
+        Visible,
+        OnlyHidden,
+    }
+
+    private async Task<QueueContents> QueueContentsAsync(QueueUrls queues, CancellationToken cancellationToken)
     {
         try
         {
@@ -333,13 +348,19 @@ public sealed partial class SqsReceiveLoop(
                     ],
                 },
                 cancellationToken).ConfigureAwait(false);
-            return attributes.ApproximateNumberOfMessages == 0 && attributes.ApproximateNumberOfMessagesNotVisible == 0
-                && attributes.ApproximateNumberOfMessagesDelayed == 0;
+            // Only counts of zero mean empty: an answer without them is treated as "not yet".
+            return (attributes.ApproximateNumberOfMessages, attributes.ApproximateNumberOfMessagesNotVisible, attributes.ApproximateNumberOfMessagesDelayed) switch
+            {
+                (0, 0, 0) => QueueContents.Empty,
+                ( > 0, _, _) => QueueContents.Visible,
+                _ => QueueContents.OnlyHidden,
+            };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogReceiveFailed(ex, TimeSpan.FromMilliseconds(250));
-            return false;
+            // Unknown, so not empty; looked at again after the same second's pause.
+            LogReceiveFailed(ex, TimeSpan.FromSeconds(1));
+            return QueueContents.OnlyHidden;
         }
     }
 
