@@ -10,7 +10,7 @@ namespace LoginConsumer.Bench;
 /// <summary>The local services a bench run measures against, from the settings scripts/services.sh wrote.</summary>
 public sealed class BenchContext(string stateDir) : IDisposable
 {
-    public IAmazonSQS Sqs { get; } = new AmazonSQSClient(new AmazonSQSConfig());
+    public IAmazonSQS Sqs { get; } = LoginConsumer.Sqs.SqsClientFactory.Create();
 
     public string ConnectionString { get; } = Environment.GetEnvironmentVariable("ConnectionStrings__LoginDb")
         ?? throw new InvalidOperationException("ConnectionStrings__LoginDb is not set: source the services' env file first.");

@@ -140,7 +140,7 @@ public static class LoginConsumerServiceCollectionExtensions
         services.AddSingleton<IAmazonSQS>(sp =>
         {
             AwsSdkLogging.Configure(sp.GetRequiredService<ILoggerFactory>());
-            return new AmazonSQSClient(new AmazonSQSConfig());
+            return SqsClientFactory.Create();
         });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<QueueTopology>();

@@ -1,0 +1,30 @@
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.Util;
+
+namespace LoginConsumer.Sqs;
+
+/// <summary>
+/// The SQS client, configured by the SDK's standard chain (AWS_ENDPOINT_URL_SQS, AWS_REGION, credentials, …).
+/// With an endpoint override (the emulator, a VPC endpoint) and no signing region of its own, the SDK works the
+/// signing region out of the endpoint URL again for every request it signs: 1.6% of the CPU samples of a warm
+/// drain. The same answer (the URL's region, else the configured region) is worked out once here instead.
+/// </summary>
+public static class SqsClientFactory
+{
+    public static AmazonSQSClient Create()
+    {
+        var client = new AmazonSQSClient(new AmazonSQSConfig());
+        if (client.Config is ClientConfig config && !string.IsNullOrEmpty(config.ServiceURL) && string.IsNullOrEmpty(config.AuthenticationRegion))
+        {
+            var fromUrl = AWSSDKUtils.DetermineRegion(config.ServiceURL);
+            var region = !string.IsNullOrEmpty(fromUrl) ? fromUrl : config.RegionEndpoint?.SystemName;
+            if (!string.IsNullOrEmpty(region))
+            {
+                config.AuthenticationRegion = region.ToLowerInvariant();
+            }
+        }
+
+        return client;
+    }
+}
