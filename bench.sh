@@ -6,7 +6,8 @@
 #   ./bench.sh --rate 1000 --seconds 60 --warmup 10   (warm-up: sent at the same rate, not counted)
 #   ./bench.sh --skip-lag | --skip-pipelines
 #   ./bench.sh --consumer-receivers 2,8   Sqs:Receivers values tried besides the default 4 ('' for none); the best counts
-#   ./bench.sh --profile            one drain under dotnet-counters: CPU, JIT time and methods by tier, allocations, GC, thread pool
+#   ./bench.sh --profile            one drain under dotnet-counters (CPU, JIT time and methods by tier, allocations, GC, thread pool),
+#                                   then one under perf record: CPU samples by owner (JIT, SDK, MassTransit, …), whole drain and second half
 #   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message (ns/op, bytes allocated)
 #
 # Prints messages/s, CPU seconds per 1,000 messages for the consumer, the emulator and PostgreSQL, the

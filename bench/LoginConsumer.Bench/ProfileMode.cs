@@ -7,7 +7,8 @@ namespace LoginConsumer.Bench;
 /// <summary>
 /// Where a drain's CPU goes, from the runtime itself: one `run --until-empty` of the shipped consumer under
 /// dotnet-counters (System.Runtime: CPU, JIT, GC, thread pool), with the JIT's own list of what it compiled at
-/// which tier. The figures behind README "What is in the way".
+/// which tier; then, where perf(1) can be used, a second drain under perf record for CPU samples by owner.
+/// The figures behind README "What is in the way".
 /// </summary>
 public static partial class ProfileMode
 {
@@ -29,10 +30,10 @@ public static partial class ProfileMode
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["Sqs__QueueName"] = name;
-        start.Environment["Sqs__ErrorQueueName"] = name + "_error";
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in ConsumerEnvironment(name))
+        {
+            start.Environment[key] = value;
+        }
 
         var rowsBefore = await context.ScalarAsync("SELECT count(*) FROM user_logins");
         var clock = Stopwatch.StartNew();
@@ -48,8 +49,32 @@ public static partial class ProfileMode
             }
         }
 
-        return new ProfileResult(messages, clock.Elapsed.TotalSeconds, SumRates(countersFile), MaxOf(countersFile, "dotnet.thread_pool.thread.count"), JitTiers(jitFile));
+        var seconds = clock.Elapsed.TotalSeconds;
+        CpuSampleResult? samples = null;
+        if (CpuSamples.Available())
+        {
+            var (sampledQueue, _) = await context.BacklogAsync("profile", messages);
+            try
+            {
+                samples = await CpuSamples.RecordAsync([Path.GetFullPath(executable), "run", "--until-empty"], ConsumerEnvironment(sampledQueue), workDir);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // perf without permission (perf_event_paranoid) is not a reason to lose the rest of the profile.
+                Console.Error.WriteLine("CPU samples skipped: " + ex.Message);
+            }
+        }
+
+        return new ProfileResult(messages, seconds, SumRates(countersFile), MaxOf(countersFile, "dotnet.thread_pool.thread.count"), JitTiers(jitFile), samples);
     }
+
+    private static Dictionary<string, string> ConsumerEnvironment(string queue) => new()
+    {
+        ["Sqs__QueueName"] = queue,
+        ["Sqs__ErrorQueueName"] = queue + "_error",
+        ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
 
     /// <summary>Rate counters hold one increment per interval; their sum is the total while the tool was attached.</summary>
     private static Dictionary<string, double> SumRates(string csv)
@@ -82,7 +107,7 @@ public static partial class ProfileMode
 }
 
 /// <summary>One profiled drain: totals of the runtime's rate counters and the JIT's compiled methods by tier.</summary>
-public sealed record ProfileResult(int Messages, double Seconds, IReadOnlyDictionary<string, double> Totals, double MaxThreadPoolThreads, IReadOnlyDictionary<string, int> JitTiers)
+public sealed record ProfileResult(int Messages, double Seconds, IReadOnlyDictionary<string, double> Totals, double MaxThreadPoolThreads, IReadOnlyDictionary<string, int> JitTiers, CpuSampleResult? CpuSamples)
 {
     public double Total(string counterPrefix) => Totals.Where(t => t.Key.StartsWith(counterPrefix, StringComparison.Ordinal)).Sum(t => t.Value);
 
@@ -108,5 +133,16 @@ public sealed record ProfileResult(int Messages, double Seconds, IReadOnlyDictio
         yield return string.Create(CultureInfo.InvariantCulture, $"JIT: {JitSeconds:F1} s compiling = {100 * JitSeconds / cpu:F0}% of the CPU; methods by tier: {string.Join(", ", JitTiers.OrderByDescending(t => t.Value).Select(t => $"{t.Key} {t.Value}"))}");
         yield return string.Create(CultureInfo.InvariantCulture, $"GC: {AllocatedMb:F0} MB allocated ({AllocatedMb * 1_000_000 / Messages / 1024:F1} KiB per message); collections gen0 {Collections("gen0"):F0}, gen1 {Collections("gen1"):F0}, gen2 {Collections("gen2"):F0}; paused {GcPauseSeconds:F2} s");
         yield return string.Create(CultureInfo.InvariantCulture, $"thread pool: {WorkItems:F0} work items ({WorkItems / Messages:F1} per message), at most {MaxThreadPoolThreads:F0} threads; lock contentions {Total("dotnet.monitor.lock_contentions"):F0}");
+        if (CpuSamples is not { } samples)
+        {
+            yield return "CPU samples by owner: skipped (perf(1) is not installed, or could not record)";
+            yield break;
+        }
+
+        yield return string.Create(CultureInfo.InvariantCulture, $"CPU samples by owner, a second drain under perf record ({samples.Samples} samples; % of the whole drain / of its second half):");
+        foreach (var (owner, share) in samples.Whole.OrderByDescending(s => s.Value))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"  {owner,-70} {share,5:F1}%  {samples.SecondHalf.GetValueOrDefault(owner),5:F1}%");
+        }
     }
 }

@@ -108,6 +108,9 @@ else if (mode == "profile")
         ["allocated_mb"] = Math.Round(profile.AllocatedMb),
         ["gc_pause_s"] = Math.Round(profile.GcPauseSeconds, 2),
         ["thread_pool_work_items"] = Math.Round(profile.WorkItems),
+        ["cpu_samples_pct"] = profile.CpuSamples is { } samples
+            ? JsonSerializer.SerializeToNode(samples.Whole.ToDictionary(s => s.Key, s => new { whole = s.Value, second_half = samples.SecondHalf.GetValueOrDefault(s.Key) }))
+            : null,
     };
 }
 else if (mode == "bare")
