@@ -15,16 +15,27 @@ public static class SqsClientFactory
     public static AmazonSQSClient Create()
     {
         var client = new AmazonSQSClient(new AmazonSQSConfig());
-        if (client.Config is ClientConfig config && !string.IsNullOrEmpty(config.ServiceURL) && string.IsNullOrEmpty(config.AuthenticationRegion))
+        if (client.Config is ClientConfig config)
         {
-            var fromUrl = AWSSDKUtils.DetermineRegion(config.ServiceURL);
-            var region = !string.IsNullOrEmpty(fromUrl) ? fromUrl : config.RegionEndpoint?.SystemName;
-            if (!string.IsNullOrEmpty(region))
-            {
-                config.AuthenticationRegion = region.ToLowerInvariant();
-            }
+            PinSigningRegion(config);
         }
 
         return client;
+    }
+
+    /// <summary>Sets the signing region the SDK would derive per request, when it would derive it from the endpoint URL.</summary>
+    internal static void PinSigningRegion(ClientConfig config)
+    {
+        if (string.IsNullOrEmpty(config.ServiceURL) || !string.IsNullOrEmpty(config.AuthenticationRegion))
+        {
+            return;
+        }
+
+        var fromUrl = AWSSDKUtils.DetermineRegion(config.ServiceURL);
+        var region = !string.IsNullOrEmpty(fromUrl) ? fromUrl : config.RegionEndpoint?.SystemName;
+        if (!string.IsNullOrEmpty(region))
+        {
+            config.AuthenticationRegion = region.ToLowerInvariant();
+        }
     }
 }
