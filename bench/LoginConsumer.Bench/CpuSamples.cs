@@ -33,7 +33,7 @@ public static partial class CpuSamples
         ("LoginConsumer: the rest", (asm, type) => asm == "LoginConsumer"),
     ];
 
-    public static bool Available() => File.Exists("/usr/bin/perf") || (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => File.Exists(Path.Combine(d, "perf")));
+    public static bool Available() => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "perf")));
 
     /// <summary>Runs <paramref name="consumerCommand"/> under perf record and returns the share of samples per owner, over the whole run and over its second half.</summary>
     public static async Task<CpuSampleResult> RecordAsync(string[] consumerCommand, IReadOnlyDictionary<string, string> environment, string workDir)
