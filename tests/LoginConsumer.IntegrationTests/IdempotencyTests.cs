@@ -1,8 +1,6 @@
 using Amazon.SQS.Model;
-using LoginConsumer.Commands;
 using LoginConsumer.IntegrationTests.Infrastructure;
 using LoginConsumer.Sqs;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -43,7 +41,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
         Assert.Equal(messageId, secondDelivery.MessageId);
         Assert.NotEqual(firstDelivery.ReceiptHandle, secondDelivery.ReceiptHandle);
 
-        using var host = BuildInProcessConsumer();
+        using var host = _scope.BuildInProcessConsumer();
         await host.StartAsync();
         var handler = host.Services.GetRequiredService<SqsMessageHandler>();
         var queues = new QueueUrls(_scope.QueueUrl, _scope.ErrorQueueUrl);
@@ -68,18 +66,5 @@ public sealed class IdempotencyTests : IAsyncLifetime
             MessageSystemAttributeNames = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName],
         });
         return Assert.Single(response.Messages);
-    }
-
-    /// <summary>The real composition, in process; its own receive loop reads a separate, empty queue so only the test delivers messages.</summary>
-    private IHost BuildInProcessConsumer()
-    {
-        var builder = LoginConsumerHost.CreateBuilder();
-        var settings = _scope.ConsumerEnvironment().ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => (string?)kv.Value);
-        settings["Sqs:QueueName"] = _scope.QueueName + "-idle";
-        settings["Sqs:ErrorQueueName"] = _scope.QueueName + "-idle_error";
-        settings["Sqs:CreateTopology"] = "true";
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddLoginConsumer(new RunMode(UntilEmpty: false));
-        return builder.Build();
     }
 }

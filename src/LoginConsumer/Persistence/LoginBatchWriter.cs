@@ -13,6 +13,8 @@ namespace LoginConsumer.Persistence;
 /// (message_id) DO NOTHING per batch, and completes each caller's task when its batch commits (or
 /// faults it when the batch fails, so each message is retried on its own). A redelivered message
 /// finds its row already there and is skipped, so writes are idempotent.
+/// One writer at a time gathers a batch: from its first row it waits <see cref="BatchWriterOptions.MaxBatchDelay"/>
+/// for more (unless the batch fills first), while the others run their INSERTs.
 /// </summary>
 public sealed partial class LoginBatchWriter(
     IDbContextFactory<LoginDbContext> contextFactory,
@@ -32,6 +34,7 @@ public sealed partial class LoginBatchWriter(
     private readonly BatchWriterOptions _options = options.Value;
     private readonly Channel<PendingRow> _pending = Channel.CreateUnbounded<PendingRow>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _gathering = new(1, 1);
     private Task[] _writers = [];
 
     public Task WriteAsync(UserLogin row, CancellationToken cancellationToken)
@@ -68,19 +71,17 @@ public sealed partial class LoginBatchWriter(
         await Task.WhenAll(_writers).ConfigureAwait(false);
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _gathering.Dispose();
+    }
 
     private async Task WriteLoopAsync()
     {
         var batch = new List<PendingRow>(_options.MaxBatchSize);
-        while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await GatherAsync(batch).ConfigureAwait(false))
         {
-            batch.Clear();
-            while (batch.Count < _options.MaxBatchSize && _pending.Reader.TryRead(out var row))
-            {
-                batch.Add(row);
-            }
-
             if (batch.Count == 0)
             {
                 continue;
@@ -113,6 +114,47 @@ public sealed partial class LoginBatchWriter(
                     _ = availability.ReportFailureAsync(_stopping.Token);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="batch"/> with the next batch; false once the writer is stopped and nothing is left.
+    /// Only one writer gathers at a time, so rows that arrive meanwhile join one batch instead of being split
+    /// between idle writers. Waiting <see cref="BatchWriterOptions.MaxBatchDelay"/> from the first row lets the
+    /// batch grow: under load that means a few large INSERTs instead of many small ones (less CPU in PostgreSQL
+    /// and here); when idle it adds at most that delay to a row's commit.
+    /// </summary>
+    private async Task<bool> GatherAsync(List<PendingRow> batch)
+    {
+        batch.Clear();
+        await _gathering.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            TakeQueued(batch);
+            if (batch.Count < _options.MaxBatchSize && _options.MaxBatchDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(_options.MaxBatchDelay).ConfigureAwait(false);
+                TakeQueued(batch);
+            }
+
+            return true;
+        }
+        finally
+        {
+            _gathering.Release();
+        }
+    }
+
+    private void TakeQueued(List<PendingRow> batch)
+    {
+        while (batch.Count < _options.MaxBatchSize && _pending.Reader.TryRead(out var row))
+        {
+            batch.Add(row);
         }
     }
 

@@ -6,7 +6,10 @@ using Amazon.SQS.Model;
 using LoginConsumer.Commands;
 using LoginConsumer.Masking;
 using LoginConsumer.Persistence;
+using LoginConsumer.Sqs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace LoginConsumer.IntegrationTests.Infrastructure;
@@ -118,6 +121,27 @@ public sealed class TestScope : IAsyncDisposable
         ["Consumer__RetryMaxInterval"] = "00:00:00.200",
         ["Consumer__RetryIntervalDelta"] = "00:00:00.050",
     };
+
+    /// <summary>
+    /// The real composition, in process, with this scope's settings and <paramref name="overrides"/> (configuration keys
+    /// with ':'). Its own receive loop reads a separate, empty queue, so only the test hands it messages.
+    /// </summary>
+    public IHost BuildInProcessConsumer(IDictionary<string, string?>? overrides = null)
+    {
+        var builder = LoginConsumerHost.CreateBuilder();
+        var settings = ConsumerEnvironment().ToDictionary(kv => kv.Key.Replace("__", ":", StringComparison.Ordinal), kv => (string?)kv.Value);
+        settings["Sqs:QueueName"] = QueueName + "-idle";
+        settings["Sqs:ErrorQueueName"] = QueueName + "-idle_error";
+        settings["Sqs:CreateTopology"] = "true";
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddLoginConsumer(new RunMode(UntilEmpty: false));
+        return builder.Build();
+    }
 
     /// <summary>Runs the real executable (as deployed) with this scope's settings; an override of null removes a setting.</summary>
     public Task<ProcessResult> RunConsumerAsync(string[] args, IDictionary<string, string?>? overrides = null, TimeSpan? timeout = null) =>

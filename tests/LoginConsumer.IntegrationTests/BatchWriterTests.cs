@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using LoginConsumer.IntegrationTests.Infrastructure;
+using LoginConsumer.Persistence;
+using LoginConsumer.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace LoginConsumer.IntegrationTests;
+
+/// <summary>How the shared batch writer groups rows into INSERTs, seen through its own batch-size metric, against a real database.</summary>
+public sealed class BatchWriterTests : IAsyncLifetime
+{
+    private TestScope _scope = null!;
+
+    public async Task InitializeAsync() => _scope = await TestScope.CreateAsync();
+
+    public async Task DisposeAsync() => await _scope.DisposeAsync();
+
+    [Fact]
+    public async Task WriteAsync_RowsArrivingWithinTheBatchDelay_ShareOneInsertEvenWithTwoWriters()
+    {
+        using var host = _scope.BuildInProcessConsumer(new Dictionary<string, string?>
+        {
+            ["BatchWriter:MaxBatchDelay"] = "00:00:00.500",
+            ["BatchWriter:Writers"] = "2",
+        });
+        using var batches = new BatchSizes(host);
+        await host.StartAsync();
+        var writer = host.Services.GetRequiredService<LoginBatchWriter>();
+
+        // The first row starts a batch; the others arrive while it waits. Without one gatherer at a time, the idle
+        // second writer would take them as a batch of its own.
+        var first = writer.WriteAsync(Row("m-1"), CancellationToken.None);
+        await Task.Delay(TimeSpan.FromMilliseconds(50));
+        var rest = Enumerable.Range(2, 4).Select(i => writer.WriteAsync(Row("m-" + i), CancellationToken.None)).ToList();
+        await Task.WhenAll([first, .. rest]).WaitAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        Assert.Equal([5], batches.Recorded);
+        Assert.Equal(5, await _scope.RowCountAsync());
+    }
+
+    [Fact]
+    public async Task WriteAsync_MoreRowsThanMaxBatchSize_SplitsThemAndWaitsForNone()
+    {
+        using var host = _scope.BuildInProcessConsumer(new Dictionary<string, string?>
+        {
+            ["BatchWriter:MaxBatchDelay"] = "00:00:00.200",
+            ["BatchWriter:MaxBatchSize"] = "2",
+        });
+        using var batches = new BatchSizes(host);
+        await host.StartAsync();
+        var writer = host.Services.GetRequiredService<LoginBatchWriter>();
+
+        var writes = Enumerable.Range(1, 5).Select(i => writer.WriteAsync(Row("m-" + i), CancellationToken.None)).ToList();
+        await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(30));
+        await host.StopAsync();
+
+        Assert.All(batches.Recorded, size => Assert.InRange(size, 1, 2));
+        Assert.Equal(5, batches.Recorded.Sum());
+        Assert.Equal(5, await _scope.RowCountAsync());
+    }
+
+    private static UserLogin Row(string messageId) => new()
+    {
+        MessageId = messageId,
+        UserId = "u-" + messageId,
+        CreateDate = new DateOnly(2026, 11, 26),
+    };
+
+    /// <summary>Every value this host's writer records on loginconsumer.batch.size (other hosts in the test process are ignored).</summary>
+    private sealed class BatchSizes : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentQueue<int> _recorded = new();
+
+        public BatchSizes(IHost host)
+        {
+            var factory = host.Services.GetRequiredService<IMeterFactory>();
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Name == "loginconsumer.batch.size" && instrument.Meter.Name == LoginConsumerTelemetry.Name
+                    && ReferenceEquals(instrument.Meter.Scope, factory))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<int>((_, value, _, _) => _recorded.Enqueue(value));
+            _listener.Start();
+        }
+
+        public int[] Recorded => [.. _recorded];
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
