@@ -11,7 +11,7 @@ public sealed class BatchWriterOptions
     public int MaxBatchSize { get; set; } = 500;
 
     /// <summary>
-    /// How long a batch waits for more rows after its first, unless it fills before. Under load this turns many
+    /// How long a batch waits for more rows after its first, unless it is full at once. Under load this turns many
     /// small INSERTs into fewer large ones; when idle it is added to each row's commit (and so to the lag). Zero: no wait.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]

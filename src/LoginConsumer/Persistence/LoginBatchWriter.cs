@@ -14,7 +14,7 @@ namespace LoginConsumer.Persistence;
 /// faults it when the batch fails, so each message is retried on its own). A redelivered message
 /// finds its row already there and is skipped, so writes are idempotent.
 /// One writer at a time gathers a batch: from its first row it waits <see cref="BatchWriterOptions.MaxBatchDelay"/>
-/// for more (unless the batch fills first), while the others run their INSERTs.
+/// for more (unless the batch is full at once), while the others run their INSERTs.
 /// </summary>
 public sealed partial class LoginBatchWriter(
     IDbContextFactory<LoginDbContext> contextFactory,
