@@ -16,7 +16,6 @@ namespace LoginConsumer.Sqs;
 public sealed class ChainCredentialsResolvedOnce : AWSCredentials
 {
     private readonly Lazy<AWSCredentials> _resolved;
-    private ImmutableCredentials? _fixed;
 
     public ChainCredentialsResolvedOnce(IClientConfig config)
         : this(() => DefaultAWSCredentialsIdentityResolver.GetCredentials(config))
@@ -25,34 +24,26 @@ public sealed class ChainCredentialsResolvedOnce : AWSCredentials
 
     internal ChainCredentialsResolvedOnce(Func<AWSCredentials> resolve)
     {
-        _resolved = new Lazy<AWSCredentials>(resolve, LazyThreadSafetyMode.PublicationOnly);
+        _resolved = new Lazy<AWSCredentials>(
+            () => resolve() switch
+            {
+                EnvironmentVariablesAWSCredentials fromEnvironment => new Fixed(fromEnvironment.GetCredentials()),
+                var other => other,
+            },
+            LazyThreadSafetyMode.PublicationOnly);
     }
 
-    public override ImmutableCredentials GetCredentials()
+    public override ImmutableCredentials GetCredentials() => _resolved.Value.GetCredentials();
+
+    public override Task<ImmutableCredentials> GetCredentialsAsync() => _resolved.Value.GetCredentialsAsync();
+
+    /// <summary>Credentials read once from the environment, which does not change while the process runs.</summary>
+    private sealed class Fixed(ImmutableCredentials credentials) : AWSCredentials
     {
-        if (_fixed is { } known)
-        {
-            return known;
-        }
+        private readonly Task<ImmutableCredentials> _completed = Task.FromResult(credentials);
 
-        var credentials = _resolved.Value;
-        var current = credentials.GetCredentials();
-        if (credentials is EnvironmentVariablesAWSCredentials)
-        {
-            _fixed = current;
-        }
+        public override ImmutableCredentials GetCredentials() => credentials;
 
-        return current;
-    }
-
-    public override async Task<ImmutableCredentials> GetCredentialsAsync()
-    {
-        if (_fixed is { } known)
-        {
-            return known;
-        }
-
-        var credentials = _resolved.Value;
-        return credentials is EnvironmentVariablesAWSCredentials ? GetCredentials() : await credentials.GetCredentialsAsync().ConfigureAwait(false);
+        public override Task<ImmutableCredentials> GetCredentialsAsync() => _completed;
     }
 }
