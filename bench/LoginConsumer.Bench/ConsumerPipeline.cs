@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Amazon.SQS;
 
 namespace LoginConsumer.Bench;
 
@@ -12,17 +13,7 @@ public static class ConsumerPipeline
     {
         var (name, _) = await context.BacklogAsync("consumer", messages);
         var rowsBefore = await context.ScalarAsync("SELECT count(*) FROM user_logins");
-        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("run");
-        start.ArgumentList.Add("--until-empty");
-        start.Environment["Sqs__QueueName"] = name;
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        start.Environment["Sqs__ErrorQueueName"] = name + "_error";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        if (receivers is { } count)
-        {
-            start.Environment["Sqs__Receivers"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+        var start = StartInfo(executable, name, untilEmpty: true, receivers);
 
         var emulator0 = context.EmulatorCpu();
         var postgres0 = context.PostgresCpu();
@@ -76,5 +67,127 @@ public static class ConsumerPipeline
             WarmMessagesPerSecond = warm,
             WindowMessagesPerSecond = window,
         };
+    }
+
+    /// <summary>
+    /// (c, running) The same consumer as a running service that meets a backlog, which is how the bare loop is
+    /// measured too (in a process that has already sent and received). Started with `run` and defaults, it
+    /// first stores <paramref name="warmup"/> messages. Then <paramref name="messages"/> more are sent with
+    /// per-message delays, so that none is visible before one moment and all are within a second of it
+    /// (the consumer long-polls meanwhile). Timed from that moment to the last row's commit.
+    /// </summary>
+    public static async Task<PipelineResult> RunRunningAsync(BenchContext context, int messages, int warmup, string executable)
+    {
+        var (name, url) = await context.BacklogAsync("running", warmup);
+        var rowsBefore = await context.ScalarAsync("SELECT count(*) FROM user_logins");
+        using var consumer = Process.Start(StartInfo(executable, name, untilEmpty: false, receivers: null))!;
+        var output = consumer.StandardOutput.ReadToEndAsync();
+        var errors = consumer.StandardError.ReadToEndAsync();
+        try
+        {
+            await WaitUntilStoredAsync(context, url, consumer, rowsBefore + warmup, output, errors);
+
+            // Sending takes a few seconds and every SendMessageBatch makes the emulator walk its delayed
+            // messages, so plan generously: the delays must all still be at least one second when sent.
+            var visibleAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5 + messages / 4_000.0);
+            var sent = await context.SendDelayedAsync(url, Sample.SampleMessages.Generate(messages, seed: 12, malformedEvery: 0), visibleAt);
+            if (sent != messages)
+            {
+                throw new InvalidOperationException($"Sent {sent} of {messages} delayed messages.");
+            }
+
+            var idle = visibleAt - DateTimeOffset.UtcNow;
+            if (idle < TimeSpan.Zero)
+            {
+                throw new InvalidOperationException($"Sending the backlog overran its planned visibility time by {-idle.TotalSeconds:F1} s; the measurement would start late.");
+            }
+
+            await Task.Delay(idle);
+            var cpu0 = ProcessCpu.Seconds(consumer.Id);
+            var emulator0 = context.EmulatorCpu();
+            var postgres0 = context.PostgresCpu();
+            await WaitUntilStoredAsync(context, url, consumer, rowsBefore + warmup + messages, output, errors);
+            var cpu = ProcessCpu.Seconds(consumer.Id) - cpu0;
+            var emulator = context.EmulatorCpu() - emulator0;
+            var postgres = context.PostgresCpu() - postgres0;
+            var peakRss = ProcessCpu.PeakRssMb(consumer.Id);
+            var lastCommit = await context.ScalarDoubleAsync(
+                $"SELECT extract(epoch FROM max(pg_xact_commit_timestamp(xmin)))::float8 FROM user_logins WHERE pg_xact_commit_timestamp(xmin) >= to_timestamp({visibleAt.ToUnixTimeMilliseconds() / 1000.0:F3})");
+            var firstCommit = await context.ScalarDoubleAsync(
+                $"SELECT extract(epoch FROM min(pg_xact_commit_timestamp(xmin)))::float8 FROM user_logins WHERE pg_xact_commit_timestamp(xmin) >= to_timestamp({visibleAt.ToUnixTimeMilliseconds() / 1000.0:F3})");
+            var seconds = lastCommit - visibleAt.ToUnixTimeMilliseconds() / 1000.0;
+            var window = messages / (lastCommit - firstCommit);
+            return new PipelineResult(
+                "running",
+                messages,
+                seconds,
+                cpu * 1000 / messages,
+                emulator * 1000 / messages,
+                postgres * 1000 / messages,
+                peakRss,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"defaults, a running consumer warmed on {warmup}; from the backlog's visibility to its last commit; first to last commit {window:F0} msg/s"))
+            {
+                WindowMessagesPerSecond = window,
+            };
+        }
+        finally
+        {
+            if (!consumer.HasExited)
+            {
+                consumer.Kill();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until the queue holds nothing (every message deleted, so its row committed), asking SQS rather than
+    /// counting rows: a count(*) every 100 ms would cost PostgreSQL more than the inserts. Then checks the rows once.
+    /// </summary>
+    private static async Task WaitUntilStoredAsync(BenchContext context, string url, Process consumer, long rows, Task<string> output, Task<string> errors)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        string[] counts = [QueueAttributeName.ApproximateNumberOfMessages, QueueAttributeName.ApproximateNumberOfMessagesNotVisible, QueueAttributeName.ApproximateNumberOfMessagesDelayed];
+        while (true)
+        {
+            var attributes = (await context.Sqs.GetQueueAttributesAsync(url, [.. counts])).Attributes;
+            if (counts.All(name => attributes.GetValueOrDefault(name) == "0"))
+            {
+                break;
+            }
+
+            if (consumer.HasExited || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"The running consumer left messages in the queue (exited: {consumer.HasExited}):\n{(consumer.HasExited ? await output + await errors : "")}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        var stored = await context.ScalarAsync("SELECT count(*) FROM user_logins");
+        if (stored != rows)
+        {
+            throw new InvalidOperationException($"The queue is empty but the table has {stored} rows, not {rows}.");
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(string executable, string queueName, bool untilEmpty, int? receivers)
+    {
+        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("run");
+        if (untilEmpty)
+        {
+            start.ArgumentList.Add("--until-empty");
+        }
+
+        start.Environment["Sqs__QueueName"] = queueName;
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["Sqs__ErrorQueueName"] = queueName + "_error";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        if (receivers is { } count)
+        {
+            start.Environment["Sqs__Receivers"] = count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return start;
     }
 }
