@@ -5,7 +5,7 @@
 #   ./bench.sh --messages 100000    a larger backlog (the peak-RSS target is stated for 100,000)
 #   ./bench.sh --rate 1000 --seconds 60 --warmup 10   (warm-up: sent at the same rate, not counted)
 #   ./bench.sh --skip-lag | --skip-pipelines
-#   ./bench.sh --consumer-receivers 2,8   Sqs:Receivers values tried besides the default 4 ('' for none); the best counts
+#   ./bench.sh --consumer-receivers 2,8   Sqs:Receivers values tried besides the default 4 ('' for none), cold and running; the best counts
 #   ./bench.sh --warm-up-messages 10000   what the running consumer stores before the backlog appears
 #   ./bench.sh --profile            one drain under dotnet-counters (CPU, JIT time and methods by tier, allocations, GC, thread pool),
 #                                   then one under perf record: CPU samples by owner (JIT, SDK, MassTransit, …), whole drain and second half

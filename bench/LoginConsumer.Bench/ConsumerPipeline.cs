@@ -70,17 +70,17 @@ public static class ConsumerPipeline
     }
 
     /// <summary>
-    /// (c, running) The same consumer as a running service that meets a backlog, which is how the bare loop is
+    /// (c, running) The same consumer as a running service that meets a backlog (with <c>receivers</c> set, every default but <c>Sqs:Receivers</c>), which is how the bare loop is
     /// measured too (in a process that has already sent and received). Started with `run` and defaults, it
     /// first stores <paramref name="warmup"/> messages. Then <paramref name="messages"/> more are sent with
     /// per-message delays, so that none is visible before one moment and all are within a second of it
     /// (the consumer long-polls meanwhile). Timed from that moment to the last row's commit.
     /// </summary>
-    public static async Task<PipelineResult> RunRunningAsync(BenchContext context, int messages, int warmup, string executable)
+    public static async Task<PipelineResult> RunRunningAsync(BenchContext context, int messages, int warmup, string executable, int? receivers = null)
     {
         var (name, url) = await context.BacklogAsync("running", warmup);
         var rowsBefore = await context.ScalarAsync("SELECT count(*) FROM user_logins");
-        using var consumer = Process.Start(StartInfo(executable, name, untilEmpty: false, receivers: null))!;
+        using var consumer = Process.Start(StartInfo(executable, name, untilEmpty: false, receivers))!;
         var output = consumer.StandardOutput.ReadToEndAsync();
         var errors = consumer.StandardError.ReadToEndAsync();
         try
@@ -118,14 +118,14 @@ public static class ConsumerPipeline
             var seconds = lastCommit - visibleAt.ToUnixTimeMilliseconds() / 1000.0;
             var window = messages / (lastCommit - firstCommit);
             return new PipelineResult(
-                "running",
+                receivers is { } r ? "running-" + r : "running",
                 messages,
                 seconds,
                 cpu * 1000 / messages,
                 emulator * 1000 / messages,
                 postgres * 1000 / messages,
                 peakRss,
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"defaults, a running consumer warmed on {warmup}; from the backlog's visibility to its last commit; first to last commit {window:F0} msg/s"))
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(receivers is { } count ? $"receivers {count}" : "defaults")}, a running consumer warmed on {warmup}; from the backlog's visibility to its last commit; first to last commit {window:F0} msg/s"))
             {
                 WindowMessagesPerSecond = window,
             };
