@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using LoginConsumer.IntegrationTests.Infrastructure;
 using LoginConsumer.Persistence;
@@ -60,6 +61,42 @@ public sealed class BatchWriterTests : IAsyncLifetime
         Assert.All(batches.Recorded, size => Assert.InRange(size, 1, 2));
         Assert.Equal(5, batches.Recorded.Sum());
         Assert.Equal(5, await _scope.RowCountAsync());
+    }
+
+    [Fact]
+    public async Task StopAsync_WhenTheDatabaseIsFoundDownAfterStopping_FailsTheNextBatchAtOnceInsteadOfHoldingIt()
+    {
+        using var host = _scope.BuildInProcessConsumer(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:LoginDb"] = ClosedPort.DatabaseDown(timeoutSeconds: 2),
+            ["BatchWriter:Writers"] = "1",
+            ["BatchWriter:MaxBatchSize"] = "2",
+            ["BatchWriter:MaxBatchDelay"] = "00:00:00.300",
+        });
+        await host.StartAsync();
+        var writer = host.Services.GetRequiredService<LoginBatchWriter>();
+
+        // Stop comes before anything has failed, so the database still counts as up. The first batch (full at once)
+        // is tried and fails, and the probe that starts finds the database down while the last row waits out the
+        // batch delay. Stopping must not hold that batch for the database until the host's shutdown timeout.
+        var writes = Enumerable.Range(1, 3).Select(i => writer.WriteAsync(Row("m-" + i), CancellationToken.None)).ToList();
+        var clock = Stopwatch.StartNew();
+        using (var shutdownTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            await writer.StopAsync(shutdownTimeout.Token);
+        }
+
+        clock.Stop();
+        foreach (var write in writes)
+        {
+            // Failed (its message is redelivered), not still pending.
+            var error = await Record.ExceptionAsync(() => write.WaitAsync(TimeSpan.FromSeconds(5)));
+            Assert.NotNull(error);
+            Assert.IsNotType<TimeoutException>(error);
+        }
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {clock.Elapsed.TotalSeconds:F1} s");
+        await host.StopAsync();
     }
 
     private static UserLogin Row(string messageId) => new()

@@ -33,6 +33,11 @@ public sealed partial class LoginBatchWriter(
 
     private readonly BatchWriterOptions _options = options.Value;
     private readonly Channel<PendingRow> _pending = Channel.CreateUnbounded<PendingRow>(new UnboundedChannelOptions { SingleWriter = false });
+
+    // Stop requested: wait for the database no more (held rows fail at once), but still write what can be written.
+    private readonly CancellationTokenSource _draining = new();
+
+    // Stopped, or the host's shutdown timeout ran out: abandon inserts in progress and end the database probe.
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _gathering = new(1, 1);
     private Task[] _writers = [];
@@ -55,24 +60,27 @@ public sealed partial class LoginBatchWriter(
     }
 
     /// <summary>
-    /// Stops taking rows and writes the queued ones; the receive loop has stopped before this runs. If the
-    /// host's shutdown timeout runs out first (database down), what is left fails and will be redelivered.
+    /// Stops taking rows and writes the queued ones; the receive loop has stopped before this runs. Rows held for
+    /// a database that is down fail at once, and so do queued ones while it stays down: their messages are
+    /// redelivered. This does not ask whether the database is up at the moment of stopping: a probe that finds
+    /// it down a moment later would otherwise hold the next batch until the host's shutdown timeout.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _pending.Writer.TryComplete();
-        if (!availability.IsAvailable)
+        await _draining.CancelAsync().ConfigureAwait(false);
+        using (cancellationToken.Register(_stopping.Cancel))
         {
-            // Held batches cannot be written now; their messages were released by the receive loop.
-            await _stopping.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAll(_writers).ConfigureAwait(false);
         }
 
-        using var abort = cancellationToken.Register(_stopping.Cancel);
-        await Task.WhenAll(_writers).ConfigureAwait(false);
+        // Nothing is left to write: end a database probe that may still be running.
+        await _stopping.CancelAsync().ConfigureAwait(false);
     }
 
     public void Dispose()
     {
+        _draining.Dispose();
         _stopping.Dispose();
         _gathering.Dispose();
     }
@@ -91,8 +99,8 @@ public sealed partial class LoginBatchWriter(
             try
             {
                 // While the database is down, hold the batch rather than fail it: the receivers have paused,
-                // and the messages' visibility heartbeat keeps them ours until it is back.
-                await availability.WaitUntilAvailableAsync(_stopping.Token).ConfigureAwait(false);
+                // and the messages' visibility heartbeat keeps them ours until it is back (or until stopping).
+                await availability.WaitUntilAvailableAsync(_draining.Token).ConfigureAwait(false);
                 var inserted = await InsertAsync(batch).ConfigureAwait(false);
                 LogBatchCommitted(batch.Count, inserted);
                 telemetry.BatchCommitted(batch.Count, inserted);
