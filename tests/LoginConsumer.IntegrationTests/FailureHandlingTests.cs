@@ -13,12 +13,12 @@ public sealed class FailureHandlingTests : IAsyncLifetime
     public async Task DisposeAsync() => await _scope.DisposeAsync();
 
     /// <summary>
-    /// A closed port: every connection attempt fails at once, as when the database is down. While it is down
+    /// A closed port: every connection attempt is refused at once, as when the database is down. While it is down
     /// messages are held, up to the dispatch timeout (1 s here, 2 min by default), then given up for redelivery.
     /// </summary>
     private static Dictionary<string, string?> DatabaseDown() => new()
     {
-        ["ConnectionStrings__LoginDb"] = $"Host=127.0.0.1;Port={FreePort.Next()};Database=x;Username=postgres;Password=postgres;Timeout=2",
+        ["ConnectionStrings__LoginDb"] = ClosedPort.DatabaseDown(timeoutSeconds: 2),
         ["Consumer__RetryLimit"] = "2",
         ["Sqs__DispatchTimeout"] = "00:00:02",
         ["Sqs__RedeliveryBackoffBase"] = "00:00:00",
@@ -35,7 +35,15 @@ public sealed class FailureHandlingTests : IAsyncLifetime
             _ = consumer.StandardError.ReadToEndAsync();
             await log.WaitForAsync("left for SQS to redeliver", TimeSpan.FromSeconds(60));
             await Signals.TerminateAsync(consumer);
-            await consumer.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            try
+            {
+                await consumer.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException)
+            {
+                consumer.Kill();
+                Assert.Fail("Still running 30 s after SIGTERM. Its output:\n" + log.Text);
+            }
         }
 
         Assert.Empty(await _scope.ReceiveAllErrorsAsync());

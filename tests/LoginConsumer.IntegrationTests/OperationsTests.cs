@@ -48,7 +48,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output) : IAsyncLi
             // The image's HEALTHCHECK: the executable probes itself (no curl in the runtime image).
             var probe = await _scope.RunConsumerAsync(["probe", "live", "--url", $"http://127.0.0.1:{port}"]);
             Assert.True(probe.ExitCode == 0, probe.Output);
-            var nothing = await _scope.RunConsumerAsync(["probe", "ready", "--url", $"http://127.0.0.1:{FreePort.Next()}"]);
+            var nothing = await _scope.RunConsumerAsync(["probe", "ready", "--url", $"http://127.0.0.1:{ClosedPort.Port}"]);
             Assert.Equal(1, nothing.ExitCode);
             Assert.Contains("\"database\":{\"status\":\"Healthy\"", ready.Body, StringComparison.Ordinal);
             Assert.Contains("\"queue\":{\"status\":\"Healthy\"", ready.Body, StringComparison.Ordinal);

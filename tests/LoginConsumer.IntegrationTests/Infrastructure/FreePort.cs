@@ -5,7 +5,7 @@ namespace LoginConsumer.IntegrationTests.Infrastructure;
 
 public static class FreePort
 {
-    /// <summary>A loopback port nothing listens on: connections to it are refused at once, as to a database that is down.</summary>
+    /// <summary>A loopback port free at this moment, for a server a test starts to listen on. For a port that must stay closed, see <see cref="ClosedPort"/>.</summary>
     public static int Next()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -65,7 +65,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
         await _scope.SendAsync(NumberedLogins.Bodies(Prefix, messages));
         using var consumer = _scope.StartConsumer(["run"], new Dictionary<string, string?>
         {
-            ["ConnectionStrings__LoginDb"] = $"Host=127.0.0.1;Port={FreePort.Next()};Database=x;Username=postgres;Timeout=1",
+            ["ConnectionStrings__LoginDb"] = ClosedPort.DatabaseDown(timeoutSeconds: 1),
             ["Sqs__VisibilityTimeoutSeconds"] = "60",
             ["Sqs__ShutdownGrace"] = "00:00:02",
 
