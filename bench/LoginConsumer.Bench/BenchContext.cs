@@ -42,46 +42,6 @@ public sealed class BenchContext(string stateDir) : IDisposable
         return (name, url);
     }
 
-    /// <summary>
-    /// Sends <paramref name="bodies"/> 10 at a time, each with the whole-second delay that makes it visible
-    /// within the second after <paramref name="visibleAt"/>. Throws if that moment is under a second away.
-    /// </summary>
-    public async Task<int> SendDelayedAsync(string url, IEnumerable<string> bodies, DateTimeOffset visibleAt)
-    {
-        using var gate = new SemaphoreSlim(8);
-        var sends = new List<Task<int>>();
-        foreach (var chunk in bodies.Chunk(10))
-        {
-            await gate.WaitAsync();
-            var delay = (int)Math.Ceiling((visibleAt - DateTimeOffset.UtcNow).TotalSeconds);
-            if (delay < 1)
-            {
-                throw new InvalidOperationException("The delayed backlog took too long to send: its visibility moment has passed.");
-            }
-
-            sends.Add(SendAsync(chunk, delay));
-        }
-
-        return (await Task.WhenAll(sends)).Sum();
-
-        async Task<int> SendAsync(string[] chunk, int delay)
-        {
-            try
-            {
-                var response = await Sqs.SendMessageBatchAsync(new SendMessageBatchRequest
-                {
-                    QueueUrl = url,
-                    Entries = [.. chunk.Select((body, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), body) { DelaySeconds = delay })],
-                });
-                return response.Successful?.Count ?? 0;
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
-    }
-
     public async Task ExecuteAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

@@ -90,11 +90,12 @@ public static class ConsumerPipeline
             // Sending takes a few seconds and every SendMessageBatch makes the emulator walk its delayed
             // messages, so plan generously: the delays must all still be at least one second when sent.
             var visibleAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5 + messages / 4_000.0);
-            var sent = await context.SendDelayedAsync(url, Sample.SampleMessages.Generate(messages, seed: 12, malformedEvery: 0), visibleAt);
-            if (sent != messages)
+            await Commands.SendSampleCommand.SendAllAsync(context.Sqs, url, Sample.SampleMessages.Generate(messages, seed: 12, malformedEvery: 0), CancellationToken.None, delaySeconds: () =>
             {
-                throw new InvalidOperationException($"Sent {sent} of {messages} delayed messages.");
-            }
+                // The whole-second delay that makes this batch visible within the second after visibleAt.
+                var delay = (int)Math.Ceiling((visibleAt - DateTimeOffset.UtcNow).TotalSeconds);
+                return delay >= 1 ? delay : throw new InvalidOperationException("The delayed backlog took too long to send: its visibility moment has passed.");
+            });
 
             var idle = visibleAt - DateTimeOffset.UtcNow;
             if (idle < TimeSpan.Zero)
@@ -111,11 +112,11 @@ public static class ConsumerPipeline
             var emulator = context.EmulatorCpu() - emulator0;
             var postgres = context.PostgresCpu() - postgres0;
             var peakRss = ProcessCpu.PeakRssMb(consumer.Id);
-            var lastCommit = await context.ScalarDoubleAsync(
-                $"SELECT extract(epoch FROM max(pg_xact_commit_timestamp(xmin)))::float8 FROM user_logins WHERE pg_xact_commit_timestamp(xmin) >= to_timestamp({visibleAt.ToUnixTimeMilliseconds() / 1000.0:F3})");
-            var firstCommit = await context.ScalarDoubleAsync(
-                $"SELECT extract(epoch FROM min(pg_xact_commit_timestamp(xmin)))::float8 FROM user_logins WHERE pg_xact_commit_timestamp(xmin) >= to_timestamp({visibleAt.ToUnixTimeMilliseconds() / 1000.0:F3})");
-            var seconds = lastCommit - visibleAt.ToUnixTimeMilliseconds() / 1000.0;
+            var visibleAtEpoch = visibleAt.ToUnixTimeMilliseconds() / 1000.0;
+            var backlogRows = $"FROM user_logins WHERE pg_xact_commit_timestamp(xmin) >= to_timestamp({visibleAtEpoch:F3})";
+            var lastCommit = await context.ScalarDoubleAsync($"SELECT extract(epoch FROM max(pg_xact_commit_timestamp(xmin)))::float8 {backlogRows}");
+            var firstCommit = await context.ScalarDoubleAsync($"SELECT extract(epoch FROM min(pg_xact_commit_timestamp(xmin)))::float8 {backlogRows}");
+            var seconds = lastCommit - visibleAtEpoch;
             var window = messages / (lastCommit - firstCommit);
             return new PipelineResult(
                 receivers is { } r ? "running-" + r : "running",

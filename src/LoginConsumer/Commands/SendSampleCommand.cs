@@ -42,7 +42,11 @@ public static class SendSampleCommand
         return 0;
     }
 
-    public static async Task<int> SendAllAsync(IAmazonSQS sqs, string queueUrl, IEnumerable<string> bodies, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="bodies"/> 10 per SendMessageBatch, 8 batches at a time. <paramref name="delaySeconds"/>, if given,
+    /// is asked once per batch, as it is sent, for that batch's DelaySeconds. Throws if any message is not sent.
+    /// </summary>
+    public static async Task<int> SendAllAsync(IAmazonSQS sqs, string queueUrl, IEnumerable<string> bodies, CancellationToken cancellationToken, Func<int>? delaySeconds = null)
     {
         var sent = 0;
         using var gate = new SemaphoreSlim(8);
@@ -50,7 +54,7 @@ public static class SendSampleCommand
         foreach (var chunk in bodies.Chunk(10))
         {
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            batches.Add(SendBatchAsync(chunk));
+            batches.Add(SendBatchAsync(chunk, delaySeconds?.Invoke()));
         }
 
         foreach (var batch in batches)
@@ -60,7 +64,7 @@ public static class SendSampleCommand
 
         return sent;
 
-        async Task<int> SendBatchAsync(string[] chunk)
+        async Task<int> SendBatchAsync(string[] chunk, int? delay)
         {
             try
             {
@@ -68,7 +72,7 @@ public static class SendSampleCommand
                     new SendMessageBatchRequest
                     {
                         QueueUrl = queueUrl,
-                        Entries = [.. chunk.Select((body, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), body))],
+                        Entries = [.. chunk.Select((body, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), body) { DelaySeconds = delay })],
                     },
                     cancellationToken).ConfigureAwait(false);
                 if (response.Failed is { Count: > 0 } failed)
