@@ -1,6 +1,6 @@
 // Starts the pinned SQS emulator through its library API. fauxqs's own entry points (dist/cli.js and
 // dist/server.js) pass `logger: true`, which wins over FAUXQS_LOGGER, so they write two JSON lines per
-// request: 78 MB and a tenth of the emulator's CPU for one 50,000-message bench run. Here the request
+// request: 78 MB for one bench run, and 15-20% of the emulator's CPU per message. Here the request
 // log is off unless FAUXQS_LOGGER=true.
 import { startFauxqs } from "fauxqs";
 
