@@ -7,6 +7,7 @@
 #   ./bench.sh --skip-lag | --skip-pipelines
 #   ./bench.sh --consumer-receivers 2,8   Sqs:Receivers values tried besides the default 4 ('' for none), cold and running; the best counts
 #   ./bench.sh --warm-up-messages 10000   what the running consumer stores before the backlog appears
+#   ./bench.sh --naive-seconds 20   each of the naive pipeline's two windows (as started, then warm)
 #   ./bench.sh --profile            one drain under dotnet-counters (CPU, JIT time and methods by tier, allocations, GC, thread pool),
 #                                   then one under perf record: CPU samples by owner (JIT, SDK, MassTransit, …), whole drain and second half
 #   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message (ns/op, bytes allocated)
@@ -17,12 +18,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-messages=50000 consumer_receivers=2,8 warm_up_messages=10000 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false profile=false
+messages=50000 consumer_receivers=2,8 warm_up_messages=10000 naive_seconds=20 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false profile=false
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) messages=$2; shift 2 ;;
     --consumer-receivers) consumer_receivers=$2; shift 2 ;;
     --warm-up-messages) warm_up_messages=$2; shift 2 ;;
+    --naive-seconds) naive_seconds=$2; shift 2 ;;
     --rate) rate=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
@@ -61,7 +63,7 @@ if [ "$profile" = true ]; then
   pipelines=false lag=false
 fi
 if [ "$pipelines" = true ]; then
-  "${bench[@]}" pipelines --messages "$messages" --consumer-receivers "$consumer_receivers" --warm-up-messages "$warm_up_messages" --consumer .local/bench-publish/LoginConsumer --state "$state"
+  "${bench[@]}" pipelines --messages "$messages" --consumer-receivers "$consumer_receivers" --warm-up-messages "$warm_up_messages" --naive-seconds "$naive_seconds" --consumer .local/bench-publish/LoginConsumer --state "$state"
 fi
 if [ "$lag" = true ]; then
   "${bench[@]}" lag --rate "$rate" --seconds "$seconds" --warmup "$warmup" --consumer .local/bench-publish/LoginConsumer --state "$state"
