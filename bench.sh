@@ -7,7 +7,7 @@
 #   ./bench.sh --skip-lag | --skip-pipelines
 #   ./bench.sh --consumer-receivers 2,8   Sqs:Receivers values tried besides the default 4 ('' for none), cold and running; the best counts
 #   ./bench.sh --warm-up-messages 10000   what the running consumer stores before the backlog appears
-#   ./bench.sh --naive-seconds 20   each of the naive pipeline's two windows (as started, then warm)
+#   ./bench.sh --naive-seconds 20   each of the naive pipeline's two windows (the faster counts)
 #   ./bench.sh --profile            one drain under dotnet-counters (CPU, JIT time and methods by tier, allocations, GC, thread pool),
 #                                   then one under perf record: CPU samples by owner (JIT, SDK, MassTransit, …), whole drain and second half
 #   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message (ns/op, bytes allocated)
