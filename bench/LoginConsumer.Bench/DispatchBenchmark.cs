@@ -1,0 +1,92 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using LoginConsumer.Messaging;
+using MassTransit;
+using MassTransit.Transports;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LoginConsumer.Bench;
+
+/// <summary>
+/// The floor that MassTransit's receive endpoint dispatcher sets for one message, whatever the consumer does: the
+/// shipped endpoint's pieces (raw JSON deserializer, message retry, a DI scope and consumer per message) in front
+/// of a consumer that does nothing. Set beside <see cref="ParseValidateMaskBenchmark"/> (our own work) and the
+/// bench's CPU per message, it says how much of the consumer's CPU is the dispatch the design requires.
+/// </summary>
+[MemoryDiagnoser]
+public class DispatchBenchmark
+{
+    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+        """{"user_id": "424cdd21-063a-43a7-b91b-7ca1a833afae", "app_version": "2.3.0", "device_type": "android", "ip": "199.172.111.135", "locale": "RU", "device_id": "593-47-5928"}""");
+
+    private ServiceProvider _services = null!;
+    private IReceiveEndpointDispatcher _dispatcher = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMassTransit(x =>
+        {
+            x.AddConsumer<NothingConsumer, NothingConsumerDefinition>();
+            x.UsingInMemory();
+        });
+        _services = services.BuildServiceProvider();
+        LogContext.ConfigureCurrentLogContextIfNull(_services);
+        _dispatcher = _services.GetRequiredService<IReceiveEndpointDispatcherFactory>().CreateConsumerReceiver<NothingConsumer>("login-queue");
+
+        // A dispatch that reached no consumer would measure nothing: make sure one arrives.
+        _dispatcher.Dispatch(Body, Headers(), CancellationToken.None).GetAwaiter().GetResult();
+        if (NothingConsumer.Consumed != 1)
+        {
+            throw new InvalidOperationException($"The dispatcher reached the consumer {NothingConsumer.Consumed} times, not once.");
+        }
+    }
+
+    [GlobalCleanup]
+    public ValueTask Cleanup() => _services.DisposeAsync();
+
+    [Benchmark]
+    public Task DispatchToNothing() => _dispatcher.Dispatch(Body, Headers(), CancellationToken.None);
+
+    // As the handler builds them for each message (SqsMessageHandler.Headers).
+    private static Dictionary<string, object> Headers()
+    {
+        var id = Guid.NewGuid().ToString();
+        return new Dictionary<string, object>(5)
+        {
+            [TransportHeaders.MessageId] = id,
+            [TransportHeaders.ReceiveCount] = 1,
+            [TransportHeaders.SentTime] = "1764201600000",
+            ["Content-Type"] = "application/json",
+            ["MessageId"] = id,
+        };
+    }
+
+    public sealed class NothingConsumer : IConsumer<LoginEvent>
+    {
+        private static int _consumed;
+
+        public static int Consumed => Volatile.Read(ref _consumed);
+
+        public Task Consume(ConsumeContext<LoginEvent> context)
+        {
+            Interlocked.Increment(ref _consumed);
+            return Task.CompletedTask;
+        }
+    }
+
+    public sealed class NothingConsumerDefinition : ConsumerDefinition<NothingConsumer>
+    {
+        protected override void ConfigureConsumer(
+            IReceiveEndpointConfigurator endpointConfigurator,
+            IConsumerConfigurator<NothingConsumer> consumerConfigurator,
+            IRegistrationContext context)
+        {
+            endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
+            var options = new ConsumerOptions();
+            endpointConfigurator.UseMessageRetry(retry => retry.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryIntervalDelta));
+        }
+    }
+}
