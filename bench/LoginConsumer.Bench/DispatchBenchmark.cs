@@ -1,4 +1,3 @@
-using System.Text;
 using BenchmarkDotNet.Attributes;
 using LoginConsumer.Messaging;
 using MassTransit;
@@ -16,8 +15,7 @@ namespace LoginConsumer.Bench;
 [MemoryDiagnoser]
 public class DispatchBenchmark
 {
-    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
-        """{"user_id": "424cdd21-063a-43a7-b91b-7ca1a833afae", "app_version": "2.3.0", "device_type": "android", "ip": "199.172.111.135", "locale": "RU", "device_id": "593-47-5928"}""");
+    private static readonly byte[] Body = ParseValidateMaskBenchmark.Body;
 
     private ServiceProvider _services = null!;
     private IReceiveEndpointDispatcher _dispatcher = null!;
@@ -82,11 +80,6 @@ public class DispatchBenchmark
         protected override void ConfigureConsumer(
             IReceiveEndpointConfigurator endpointConfigurator,
             IConsumerConfigurator<NothingConsumer> consumerConfigurator,
-            IRegistrationContext context)
-        {
-            endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
-            var options = new ConsumerOptions();
-            endpointConfigurator.UseMessageRetry(retry => retry.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryIntervalDelta));
-        }
+            IRegistrationContext context) => LoginEventConsumerDefinition.ConfigureEndpoint(endpointConfigurator, new ConsumerOptions());
     }
 }

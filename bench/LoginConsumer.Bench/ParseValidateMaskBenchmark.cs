@@ -11,7 +11,7 @@ namespace LoginConsumer.Bench;
 [MemoryDiagnoser]
 public class ParseValidateMaskBenchmark
 {
-    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+    internal static readonly byte[] Body = Encoding.UTF8.GetBytes(
         """{"user_id": "424cdd21-063a-43a7-b91b-7ca1a833afae", "app_version": "2.3.0", "device_type": "android", "ip": "199.172.111.135", "locale": "RU", "device_id": "593-47-5928"}""");
 
     private static readonly byte[] Ipv6Body = Encoding.UTF8.GetBytes(
