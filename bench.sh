@@ -10,7 +10,8 @@
 #   ./bench.sh --naive-seconds 20   each of the naive pipeline's two windows (the faster counts)
 #   ./bench.sh --profile            one drain under dotnet-counters (CPU, JIT time and methods by tier, allocations, GC, thread pool),
 #                                   then one under perf record: CPU samples by owner (JIT, SDK, MassTransit, …), whole drain and second half
-#   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message, and MassTransit's dispatch of one (ns/op, bytes)
+#   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message, MassTransit's dispatch of one,
+#                                   the AWS SDK's receive + delete of ten against an in-process answer (ns/op, bytes)
 #
 # Prints messages/s, CPU seconds per 1,000 messages for the consumer, the emulator and PostgreSQL, the
 # consumer's peak RSS and the ratios, and writes them to bench-results.json. Absolute figures are noisy on

@@ -12,8 +12,8 @@ var resultsPath = Arg("--results", "bench-results.json");
 
 if (mode == "micro")
 {
-    // --filter '*' runs both; without a filter BenchmarkDotNet asks which to run.
-    BenchmarkSwitcher.FromTypes([typeof(ParseValidateMaskBenchmark), typeof(DispatchBenchmark)]).Run([.. args.Skip(1)]);
+    // --filter '*' runs them all; without a filter BenchmarkDotNet asks which to run.
+    BenchmarkSwitcher.FromTypes([typeof(ParseValidateMaskBenchmark), typeof(DispatchBenchmark), typeof(SqsCallBenchmark)]).Run([.. args.Skip(1)]);
     return 0;
 }
 

@@ -16,7 +16,12 @@ public static class SqsClientFactory
     public static AmazonSQSClient Create()
     {
         var config = new AmazonSQSConfig();
-        var client = new AmazonSQSClient(new ChainCredentialsResolvedOnce(config), config);
+        return Create(new ChainCredentialsResolvedOnce(config), config);
+    }
+
+    internal static AmazonSQSClient Create(AWSCredentials credentials, AmazonSQSConfig config)
+    {
+        var client = new AmazonSQSClient(credentials, config);
         PinSigningRegion(config);
         return client;
     }

@@ -56,6 +56,17 @@ public sealed partial class SqsReceiveLoop(
     /// </summary>
     public DateTimeOffset LastProgress => new(Volatile.Read(ref _lastProgressTicks), TimeSpan.Zero);
 
+    /// <summary>What every receive asks for; the bench's SDK call benchmark sends the same.</summary>
+    internal static ReceiveMessageRequest ReceiveRequest(string queueUrl, int maxMessages, int waitSeconds, int visibilityTimeoutSeconds) => new()
+    {
+        QueueUrl = queueUrl,
+        MaxNumberOfMessages = maxMessages,
+        WaitTimeSeconds = waitSeconds,
+        VisibilityTimeout = visibilityTimeoutSeconds,
+        MessageSystemAttributeNames = SystemAttributes,
+        MessageAttributeNames = SqsAttributes.CarriedAttributes,
+    };
+
     private void Progress() => Volatile.Write(ref _lastProgressTicks, time.GetUtcNow().UtcTicks);
 
     /// <summary>
@@ -158,15 +169,7 @@ public sealed partial class SqsReceiveLoop(
             try
             {
                 var response = await sqs.ReceiveMessageAsync(
-                    new ReceiveMessageRequest
-                    {
-                        QueueUrl = queues.Main,
-                        MaxNumberOfMessages = slots,
-                        WaitTimeSeconds = waitSeconds,
-                        VisibilityTimeout = _options.VisibilityTimeoutSeconds,
-                        MessageSystemAttributeNames = SystemAttributes,
-                        MessageAttributeNames = SqsAttributes.CarriedAttributes,
-                    },
+                    ReceiveRequest(queues.Main, slots, waitSeconds, _options.VisibilityTimeoutSeconds),
                     _abortReceives.Token).ConfigureAwait(false);
                 messages = response.Messages ?? [];
                 failures = 0;
