@@ -27,7 +27,8 @@ public class SqsCallBenchmark
 {
     private const string ServiceUrl = "http://127.0.0.1:4566";
     private const string QueueUrl = ServiceUrl + "/000000000000/login-queue";
-    private const int Batch = 10;
+    private static readonly SqsOptions Defaults = new();
+    private static readonly int Batch = Defaults.MaxMessagesPerReceive;
 
     private CannedSqs _canned = null!;
     private AmazonSQSClient _sdk = null!;
@@ -77,7 +78,7 @@ public class SqsCallBenchmark
 
     private async Task<int> SdkPairAsync()
     {
-        var received = await _sdk.ReceiveMessageAsync(SqsReceiveLoop.ReceiveRequest(QueueUrl, Batch, 20, 30)).ConfigureAwait(false);
+        var received = await _sdk.ReceiveMessageAsync(SqsReceiveLoop.ReceiveRequest(QueueUrl, Batch, Defaults.WaitTimeSeconds, Defaults.VisibilityTimeoutSeconds)).ConfigureAwait(false);
         var deleted = await _sdk.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
         {
             QueueUrl = QueueUrl,
@@ -88,7 +89,7 @@ public class SqsCallBenchmark
 
     private async Task<int> PlainPairAsync()
     {
-        var received = await PostAsync<WireReceiveResult>("ReceiveMessage", new WireReceive(QueueUrl, Batch, 20, 30, ["SentTimestamp", "ApproximateReceiveCount"], SqsAttributes.CarriedAttributes)).ConfigureAwait(false);
+        var received = await PostAsync<WireReceiveResult>("ReceiveMessage", new WireReceive(QueueUrl, Batch, Defaults.WaitTimeSeconds, Defaults.VisibilityTimeoutSeconds, [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName], SqsAttributes.CarriedAttributes)).ConfigureAwait(false);
         var entries = received.Messages!.Select((m, i) => new WireDeleteEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList();
         var deleted = await PostAsync<WireDeleteResult>("DeleteMessageBatch", new WireDelete(QueueUrl, entries)).ConfigureAwait(false);
         return deleted.Successful?.Count ?? 0;
