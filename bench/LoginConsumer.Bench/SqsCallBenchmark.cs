@@ -30,6 +30,9 @@ public class SqsCallBenchmark
     private static readonly SqsOptions Defaults = new();
     private static readonly int Batch = Defaults.MaxMessagesPerReceive;
 
+    // The plain client asks for what the shipped receive asks for.
+    private static readonly WireReceive PlainReceive = WireReceive.From(Receive());
+
     private CannedSqs _canned = null!;
     private AmazonSQSClient _sdk = null!;
     private HttpClient _plain = null!;
@@ -77,9 +80,11 @@ public class SqsCallBenchmark
         }
     }
 
+    private static ReceiveMessageRequest Receive() => SqsReceiveLoop.ReceiveRequest(QueueUrl, Batch, Defaults.WaitTimeSeconds, Defaults.VisibilityTimeoutSeconds);
+
     private async Task<int> SdkPairAsync()
     {
-        var received = await _sdk.ReceiveMessageAsync(SqsReceiveLoop.ReceiveRequest(QueueUrl, Batch, Defaults.WaitTimeSeconds, Defaults.VisibilityTimeoutSeconds)).ConfigureAwait(false);
+        var received = await _sdk.ReceiveMessageAsync(Receive()).ConfigureAwait(false);
         var deleted = await _sdk.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
         {
             QueueUrl = QueueUrl,
@@ -90,7 +95,7 @@ public class SqsCallBenchmark
 
     private async Task<int> PlainPairAsync()
     {
-        var received = await PostAsync<WireReceiveResult>("ReceiveMessage", new WireReceive(QueueUrl, Batch, Defaults.WaitTimeSeconds, Defaults.VisibilityTimeoutSeconds, [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName], SqsAttributes.CarriedAttributes)).ConfigureAwait(false);
+        var received = await PostAsync<WireReceiveResult>("ReceiveMessage", PlainReceive).ConfigureAwait(false);
         var entries = received.Messages!.Select((m, i) => new WireDeleteEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList();
         var deleted = await PostAsync<WireDeleteResult>("DeleteMessageBatch", new WireDelete(QueueUrl, entries)).ConfigureAwait(false);
         return deleted.Successful?.Count ?? 0;
@@ -106,7 +111,11 @@ public class SqsCallBenchmark
         return (await JsonSerializer.DeserializeAsync<T>(body).ConfigureAwait(false))!;
     }
 
-    public sealed record WireReceive(string QueueUrl, int MaxNumberOfMessages, int WaitTimeSeconds, int VisibilityTimeout, List<string> MessageSystemAttributeNames, List<string> MessageAttributeNames);
+    public sealed record WireReceive(string QueueUrl, int? MaxNumberOfMessages, int? WaitTimeSeconds, int? VisibilityTimeout, List<string> MessageSystemAttributeNames, List<string> MessageAttributeNames)
+    {
+        public static WireReceive From(ReceiveMessageRequest r) =>
+            new(r.QueueUrl, r.MaxNumberOfMessages, r.WaitTimeSeconds, r.VisibilityTimeout, r.MessageSystemAttributeNames, r.MessageAttributeNames);
+    }
 
     public sealed record WireMessage(string MessageId, string ReceiptHandle, string MD5OfBody, string Body, Dictionary<string, string>? Attributes);
 

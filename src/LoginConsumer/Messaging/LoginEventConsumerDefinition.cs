@@ -18,8 +18,8 @@ public sealed class LoginEventConsumerDefinition : ConsumerDefinition<LoginEvent
         IConsumerConfigurator<LoginEventConsumer> consumerConfigurator,
         IRegistrationContext context) => ConfigureEndpoint(endpointConfigurator, _options);
 
-    /// <summary>The endpoint's deserializer and retry; public so that the dispatch micro-benchmark measures exactly these.</summary>
-    public static void ConfigureEndpoint(IReceiveEndpointConfigurator endpointConfigurator, ConsumerOptions options)
+    /// <summary>The endpoint's deserializer and retry; shared with the dispatch micro-benchmark so that it measures exactly these.</summary>
+    internal static void ConfigureEndpoint(IReceiveEndpointConfigurator endpointConfigurator, ConsumerOptions options)
     {
         endpointConfigurator.UseRawJsonDeserializer(RawSerializerOptions.AnyMessageType, isDefault: true);
         endpointConfigurator.UseMessageRetry(retry =>

@@ -151,7 +151,7 @@ public sealed partial class SqsMessageHandler(
         }
     }
 
-    private static Dictionary<string, object> Headers(Message message, int receiveCount)
+    internal static Dictionary<string, object> Headers(Message message, int receiveCount)
     {
         var rowKey = SqsAttributes.RowKey(message);
         var headers = new Dictionary<string, object>(5)
