@@ -9,11 +9,12 @@ namespace LoginConsumer.Bench;
 /// Steady state: sends at a fixed rate while the shipped consumer runs, then measures end-to-end lag per
 /// row as its commit time (PostgreSQL's track_commit_timestamp) minus the time it was sent. The first
 /// <c>warmupSeconds</c> of sending, at the same rate, are not counted: a freshly started process runs
-/// its first seconds on unoptimised code, which is start-up, not steady state.
+/// its first seconds on unoptimised code, which is start-up, not steady state. CPU is counted over the same
+/// window: from the first counted send until every counted row is stored.
 /// </summary>
 public static class LagMode
 {
-    public static async Task<(double P50, double P95, double P99, int Count)> RunAsync(BenchContext context, string executable, int rate, int seconds, int warmupSeconds)
+    public static async Task<LagResult> RunAsync(BenchContext context, string executable, int rate, int seconds, int warmupSeconds)
     {
         var (name, url) = await context.BacklogAsync("lag", 0);
         var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -23,9 +24,13 @@ public static class LagMode
         start.Environment["Sqs__ErrorQueueName"] = name + "_error";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         using var consumer = Process.Start(start)!;
-        _ = consumer.StandardOutput.ReadToEndAsync();
-        _ = consumer.StandardError.ReadToEndAsync();
+        var output = consumer.StandardOutput.ReadToEndAsync();
+        var errors = consumer.StandardError.ReadToEndAsync();
         await Task.Delay(TimeSpan.FromSeconds(3)); // started and polling
+        if (consumer.HasExited)
+        {
+            throw new InvalidOperationException($"The consumer exited {consumer.ExitCode} on start:\n{await output}{await errors}");
+        }
 
         // 10 messages per SendMessageBatch, spread evenly; each user_id carries its send time.
         var prefix = "lag-" + name;
@@ -34,12 +39,18 @@ public static class LagMode
         var interval = TimeSpan.FromSeconds(10.0 / rate);
         var clock = Stopwatch.StartNew();
         var sends = new List<Task>();
+        CpuReading? counted = null;
         for (var batch = 0; batch * 10 < total; batch++)
         {
             var due = interval * batch;
             if (due > clock.Elapsed)
             {
                 await Task.Delay(due - clock.Elapsed);
+            }
+
+            if (batch == warmupBatches)
+            {
+                counted = CpuReading.Take(context, consumer.Id);
             }
 
             var sentAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -54,11 +65,22 @@ public static class LagMode
 
         await Task.WhenAll(sends);
         var deadline = DateTime.UtcNow.AddMinutes(2);
-        while (await context.ScalarAsync($"SELECT count(*) FROM user_logins WHERE user_id LIKE '{prefix}:%'") < total && DateTime.UtcNow < deadline)
+        long stored;
+        while ((stored = await context.ScalarAsync($"SELECT count(*) FROM user_logins WHERE user_id LIKE '{prefix}:%'")) < total && DateTime.UtcNow < deadline)
         {
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
 
+        if (stored < total)
+        {
+            var exited = consumer.HasExited;
+            consumer.Kill();
+            throw new InvalidOperationException($"The consumer stored {stored} of {total} rows within two minutes of the last send{(exited ? $"; it exited {consumer.ExitCode}:\n{await output}{await errors}" : ".")}");
+        }
+
+        var end = CpuReading.Take(context, consumer.Id);
+        var peakRss = ProcessCpu.PeakRssMb(consumer.Id);
+        var window = clock.Elapsed - (interval * warmupBatches);
         consumer.Kill();
         var lags = new List<double>();
         await using (var connection = new NpgsqlConnection(context.ConnectionString))
@@ -75,9 +97,32 @@ public static class LagMode
         }
 
         lags.Sort();
-        return (Percentile(lags, 0.50), Percentile(lags, 0.95), Percentile(lags, 0.99), lags.Count);
+        var measured = total - (warmupBatches * 10);
+        var start0 = counted ?? end;
+        return new LagResult(
+            Percentile(lags, 0.50), Percentile(lags, 0.95), Percentile(lags, 0.99), lags.Count,
+            (end.Consumer - start0.Consumer) * 1000 / measured,
+            (end.Emulator - start0.Emulator) * 1000 / measured,
+            (end.Postgres - start0.Postgres) * 1000 / measured,
+            window.TotalSeconds,
+            peakRss);
+    }
+
+    private sealed record CpuReading(double Consumer, double Emulator, double Postgres)
+    {
+        public static CpuReading Take(BenchContext context, int consumerPid) =>
+            new(ProcessCpu.Seconds(consumerPid), context.EmulatorCpu(), context.PostgresCpu());
     }
 
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }
+
+/// <summary>
+/// Lag percentiles over the counted rows, and each process's CPU seconds per 1,000 of them over the counted
+/// window (<see cref="WindowSeconds"/>, the counted sends and the wait for their rows).
+/// </summary>
+public sealed record LagResult(
+    double P50, double P95, double P99, int Count,
+    double ConsumerCpuPer1000, double EmulatorCpuPer1000, double PostgresCpuPer1000,
+    double WindowSeconds, double ConsumerPeakRssMb);

@@ -110,13 +110,21 @@ else if (mode == "lag")
     var rate = IntArg("--rate", 1000);
     var seconds = IntArg("--seconds", 60);
     var warmup = IntArg("--warmup", 10);
-    var (p50, p95, p99, count) = await LagMode.RunAsync(context, consumer, rate, seconds, warmup);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== steady state at {rate} msg/s for {seconds} s after {warmup} s of warm-up: {count} rows; end-to-end lag (commit − sent) p50 {p50:F0} ms, p95 {p95:F0} ms, p99 {p99:F0} ms"));
+    var lag = await LagMode.RunAsync(context, consumer, rate, seconds, warmup);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== steady state at {rate} msg/s for {seconds} s after {warmup} s of warm-up: {lag.Count} rows; end-to-end lag (commit − sent) p50 {lag.P50:F0} ms, p95 {lag.P95:F0} ms, p99 {lag.P99:F0} ms"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   CPU s/1000 msgs: consumer {lag.ConsumerCpuPer1000:F3}, emulator {lag.EmulatorCpuPer1000:F3}, postgres {lag.PostgresCpuPer1000:F3} (consumer {lag.ConsumerCpuPer1000 * rate / 1000:F2} of a core); peak RSS {lag.ConsumerPeakRssMb:F0} MB; window {lag.WindowSeconds:F1} s"));
     results["lag_warmup_s"] = warmup;
     results["lag_rate_msgs_per_s"] = rate;
-    results["lag_p50_ms"] = p50;
-    results["lag_p95_ms"] = p95;
-    results["lag_p99_ms"] = p99;
+    results["lag_p50_ms"] = lag.P50;
+    results["lag_p95_ms"] = lag.P95;
+    results["lag_p99_ms"] = lag.P99;
+    results["lag_cpu_s_per_1000"] = JsonSerializer.SerializeToNode(new
+    {
+        consumer = Math.Round(lag.ConsumerCpuPer1000, 4),
+        emulator = Math.Round(lag.EmulatorCpuPer1000, 4),
+        postgres = Math.Round(lag.PostgresCpuPer1000, 4),
+    });
+    results["lag_consumer_peak_rss_mb"] = Math.Round(lag.ConsumerPeakRssMb, 1);
 }
 else if (mode == "profile")
 {
