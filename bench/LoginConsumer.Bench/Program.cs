@@ -110,6 +110,12 @@ else if (mode == "lag")
     var rate = IntArg("--rate", 1000);
     var seconds = IntArg("--seconds", 60);
     var warmup = IntArg("--warmup", 10);
+    if (rate < 10 || seconds < 1 || warmup < 0)
+    {
+        Console.Error.WriteLine("lag needs --rate of at least 10 (it sends batches of 10), --seconds of at least 1 and --warmup of 0 or more");
+        return 2;
+    }
+
     var lag = await LagMode.RunAsync(context, consumer, rate, seconds, warmup);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== steady state at {rate} msg/s for {seconds} s after {warmup} s of warm-up: {lag.Count} rows; end-to-end lag (commit − sent) p50 {lag.P50:F0} ms, p95 {lag.P95:F0} ms, p99 {lag.P99:F0} ms"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"   CPU s/1000 msgs: consumer {lag.ConsumerCpuPer1000:F3}, emulator {lag.EmulatorCpuPer1000:F3}, postgres {lag.PostgresCpuPer1000:F3} (consumer {lag.ConsumerCpuPer1000 * rate / 1000:F2} of a core); peak RSS {lag.ConsumerPeakRssMb:F0} MB; window {lag.WindowSeconds:F1} s"));
