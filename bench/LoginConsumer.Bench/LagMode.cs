@@ -98,7 +98,7 @@ public static class LagMode
 
         lags.Sort();
         var measured = total - (warmupBatches * 10);
-        var start0 = counted ?? end;
+        var start0 = counted ?? throw new InvalidOperationException("No counted batch was sent: the window needs --seconds of at least 1.");
         return new LagResult(
             Percentile(lags, 0.50), Percentile(lags, 0.95), Percentile(lags, 0.99), lags.Count,
             (end.Consumer - start0.Consumer) * 1000 / measured,
