@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace LoginConsumer.Masking;
 
 /// <summary>All configured masking keys by id, and the active one that masks new values.</summary>
-public sealed partial class KeyRing
+public sealed partial class KeyRing : IDisposable
 {
     public const int MinKeyBytes = 32;
     public const int MaxKeyIdLength = 32;
@@ -27,6 +27,14 @@ public sealed partial class KeyRing
     public IReadOnlyCollection<string> KeyIds => _keys.Keys;
 
     public bool TryGet(string keyId, out MaskingKey key) => _keys.TryGetValue(keyId, out key!);
+
+    public void Dispose()
+    {
+        foreach (var key in _keys.Values)
+        {
+            key.Dispose();
+        }
+    }
 
     /// <summary>Builds the ring from options, or returns the problems, each naming the setting at fault.</summary>
     public static KeyRing Create(MaskingOptions options, bool allowDevelopmentKey)

@@ -49,7 +49,7 @@ public sealed class Masker(KeyRing keyRing, MaskingAlgorithm algorithm = Masking
         {
             var written = Encoding.UTF8.GetBytes(value, input);
             Span<byte> digest = stackalloc byte[DigestBytes];
-            HMACSHA256.HashData(key.FieldKey(field), input[..written], digest);
+            key.HashField(field, input[..written], digest);
             return Format(key.Id, digest);
         }
         finally

@@ -62,6 +62,34 @@ public sealed class MaskerTests
         Assert.Equal(K1.Mask(MaskedField.Ip, "2001:db8::1"), K1.Mask(MaskedField.Ip, canonical));
     }
 
+    [Fact]
+    public void Mask_AfterOtherValuesOnTheSameThread_StillMatchesTestVector()
+    {
+        // Each thread keeps its HMAC context between digests; one not reset would fold the previous value in.
+        var masker = MaskerWith("k1", KeyBase64);
+        masker.Mask(MaskedField.Ip, "10.0.0.1");
+        masker.Mask(MaskedField.DeviceId, new string('d', 1_000));
+        masker.Mask(MaskedField.Ip, "2001:db8::2");
+
+        Assert.Equal("k1:j7p38X8Yg-5r07pPm9_-G0_onj390QGfKiCY_BEj9kU", masker.Mask(MaskedField.Ip, "199.172.111.135"));
+        Assert.Equal("k1:Kx35GJt-sj5IKzrdj30StpS3hXs7y1H8ckzPSVIDpVM", masker.Mask(MaskedField.DeviceId, "593-47-5928"));
+    }
+
+    [Fact]
+    public void Mask_SharedByManyThreadsAtOnce_GivesWhatOneThreadGives()
+    {
+        var values = Enumerable.Range(0, 20_000).Select(i => $"10.{i / 65_536}.{i / 256 % 256}.{i % 256}").ToArray();
+        var oneThread = MaskerWith("k1", KeyBase64);
+        var expected = values.Select(v => (oneThread.Mask(MaskedField.Ip, v), oneThread.Mask(MaskedField.DeviceId, v))).ToArray();
+
+        var shared = MaskerWith("k1", KeyBase64);
+        var actual = new (string?, string?)[values.Length];
+        Parallel.For(0, values.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            actual[i] = (shared.Mask(MaskedField.Ip, values[i]), shared.Mask(MaskedField.DeviceId, values[i])));
+
+        Assert.Equal(expected, actual);
+    }
+
     private static Masker MaskerWith(string keyId, string keyBase64) =>
         new(KeyRing.Create(new MaskingOptions { Keys = { [keyId] = keyBase64 }, ActiveKeyId = keyId }, allowDevelopmentKey: false));
 }
