@@ -12,6 +12,7 @@ public sealed class MaskingKey : IDisposable
     private readonly ThreadLocal<IncrementalHash?> _deviceIdHmac = new(trackAllValues: true);
     private readonly byte[] _ipKey;
     private readonly byte[] _deviceIdKey;
+    private bool _disposed;
 
     public MaskingKey(string id, byte[] material)
     {
@@ -56,6 +57,12 @@ public sealed class MaskingKey : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         foreach (var contexts in (ThreadLocal<IncrementalHash?>[])[_ipHmac, _deviceIdHmac])
         {
             foreach (var hmac in contexts.Values)

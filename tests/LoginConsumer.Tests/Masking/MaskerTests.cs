@@ -90,6 +90,15 @@ public sealed class MaskerTests
         Assert.Equal(expected, actual);
     }
 
+    [Fact]
+    public void Dispose_Twice_DoesNotThrow()
+    {
+        var ring = KeyRing.Create(new MaskingOptions { Keys = { ["k1"] = KeyBase64 }, ActiveKeyId = "k1" }, allowDevelopmentKey: false);
+        new Masker(ring).Mask(MaskedField.Ip, "10.0.0.1");
+        ring.Dispose();
+        ring.Dispose();
+    }
+
     private static Masker MaskerWith(string keyId, string keyBase64) =>
         new(KeyRing.Create(new MaskingOptions { Keys = { [keyId] = keyBase64 }, ActiveKeyId = keyId }, allowDevelopmentKey: false));
 }
