@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using LoginConsumer.IntegrationTests.Infrastructure;
 
 namespace LoginConsumer.IntegrationTests;
@@ -59,6 +60,24 @@ public sealed class CommandLineTests : IAsyncLifetime
         Assert.Contains("Messages in the error queue: 1", summary.Output, StringComparison.Ordinal);
         Assert.Contains("not_login_event", summary.Output, StringComparison.Ordinal);
         Assert.Contains("Masked ips seen more than once", summary.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Summary_OneIpAndDeviceForThreeUsers_ShowsTheRowsAndEachMaskedValueOnceWithItsCount()
+    {
+        const string Body = """{"user_id":"u1","device_type":"ios","ip":"10.1.2.3","locale":"RU","device_id":"d-1","app_version":"2.3.0"}""";
+        await _scope.SendAsync([Body, Body.Replace("u1", "u2", StringComparison.Ordinal), Body.Replace("u1", "u3", StringComparison.Ordinal)]);
+        Assert.Equal(0, (await _scope.RunConsumerAsync(["run", "--until-empty"])).ExitCode);
+
+        var summary = await _scope.RunConsumerAsync(["summary"]);
+
+        Assert.True(summary.ExitCode == 0, summary.Output);
+        var output = summary.Output.Replace("\r\n", "\n", StringComparison.Ordinal);
+        Assert.Contains("Rows in user_logins: 3", output, StringComparison.Ordinal);
+        Assert.Equal(3, Regex.Count(output, @"(?m)^  u[123] \| ios \| [\w-]+:\S+ \| [\w-]+:\S+ \| RU \| 2\.3\.0 \(2003000\) \| \d{4}-\d{2}-\d{2}$"));
+        Assert.Matches(@"(?m)^Masked ips seen more than once \(top 5\):\n  [\w-]+:\S+ × 3\nMasked device ids seen more than once \(top 5\):\n  [\w-]+:\S+ × 3\n", output);
+        Assert.DoesNotContain("10.1.2.3", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("d-1 ", output, StringComparison.Ordinal);
     }
 
     [Fact]

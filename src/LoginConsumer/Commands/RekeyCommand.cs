@@ -58,9 +58,7 @@ public static class RekeyCommand
         var context = await host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (context.ConfigureAwait(false))
         {
-            var total = await context.Database
-                .SqlQueryRaw<long>("SELECT count(*) AS \"Value\" FROM user_logins WHERE " + NeedsRekey, active.Clone())
-                .SingleAsync(cancellationToken).ConfigureAwait(false);
+            var total = await context.CountAsync("SELECT count(*) FROM user_logins WHERE " + NeedsRekey, [active.Clone()], cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(Invariant($"rekey: {total} rows hold values under keys other than '{ring.Active.Id}'.")).ConfigureAwait(false);
 
             var after = string.Empty;
@@ -68,11 +66,12 @@ public static class RekeyCommand
             while (limit is null || done < limit)
             {
                 var take = limit is null ? batchSize : (int)Math.Min(batchSize, limit.Value - done);
-                var rows = await context.Database.SqlQueryRaw<RekeyRow>(
-                        "SELECT message_id AS \"MessageId\", masked_ip AS \"MaskedIp\", masked_device_id AS \"MaskedDeviceId\" FROM user_logins "
-                        + "WHERE message_id > @after AND " + NeedsRekey + " ORDER BY message_id LIMIT @take",
-                        new NpgsqlParameter("after", after), active.Clone(), new NpgsqlParameter("take", take))
-                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                var rows = await context.ReadAsync(
+                        "SELECT message_id, masked_ip, masked_device_id FROM user_logins WHERE message_id > @after AND " + NeedsRekey + " ORDER BY message_id LIMIT @take",
+                        [new NpgsqlParameter("after", after), active.Clone(), new NpgsqlParameter("take", take)],
+                        reader => new RekeyRow { MessageId = reader.GetString(0), MaskedIp = reader.GetNullableString(1), MaskedDeviceId = reader.GetNullableString(2) },
+                        cancellationToken)
+                    .ConfigureAwait(false);
                 if (rows.Count == 0)
                 {
                     break;
@@ -86,14 +85,13 @@ public static class RekeyCommand
                     $"rekey: {done} of {total} rows re-encrypted under '{ring.Active.Id}' ({(total == 0 ? 100 : done * 100 / total)}%)")).ConfigureAwait(false);
             }
 
-            var left = await context.Database
-                .SqlQueryRaw<long>("SELECT count(*) AS \"Value\" FROM user_logins WHERE " + NeedsRekey, active.Clone())
-                .SingleAsync(cancellationToken).ConfigureAwait(false);
-            var oneWay = await context.Database
-                .SqlQueryRaw<long>(
-                    "SELECT count(*) AS \"Value\" FROM user_logins WHERE (masked_ip IS NOT NULL AND strpos(masked_ip, ':e:') = 0) "
-                    + "OR (masked_device_id IS NOT NULL AND strpos(masked_device_id, ':e:') = 0)")
-                .SingleAsync(cancellationToken).ConfigureAwait(false);
+            var left = await context.CountAsync("SELECT count(*) FROM user_logins WHERE " + NeedsRekey, [active.Clone()], cancellationToken).ConfigureAwait(false);
+            var oneWay = await context.CountAsync(
+                    "SELECT count(*) FROM user_logins WHERE (masked_ip IS NOT NULL AND strpos(masked_ip, ':e:') = 0) "
+                    + "OR (masked_device_id IS NOT NULL AND strpos(masked_device_id, ':e:') = 0)",
+                    [],
+                    cancellationToken)
+                .ConfigureAwait(false);
             var again = left > 0 ? " (run rekey again)" : string.Empty;
             await output.WriteLineAsync(Invariant(
                 $"rekey: finished this run: {done} rows re-encrypted, {changedMeanwhile} changed while being read (left for the next run), {left} still under other keys{again}, {oneWay} with one-way HMAC values left as they are."))

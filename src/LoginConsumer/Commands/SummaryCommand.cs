@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Data.Common;
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
@@ -6,6 +7,7 @@ using LoginConsumer.Persistence;
 using LoginConsumer.Sqs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using static System.FormattableString;
 
 namespace LoginConsumer.Commands;
@@ -31,34 +33,25 @@ public static class SummaryCommand
         var context = await host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (context.ConfigureAwait(false))
         {
-            var logins = context.UserLogins.AsNoTracking();
-            await output.WriteLineAsync(Invariant($"Rows in user_logins: {await logins.CountAsync(cancellationToken).ConfigureAwait(false)}")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"Rows in user_logins: {await context.CountAsync("SELECT count(*) FROM user_logins", [], cancellationToken).ConfigureAwait(false)}")).ConfigureAwait(false);
 
             await output.WriteLineAsync($"A few rows (ip and device_id masked: <key id>:<HMAC-SHA256>, or <key id>:e:<AES-GCM-SIV> under AesGcmSiv):").ConfigureAwait(false);
-            foreach (var row in await logins.OrderBy(x => x.MessageId).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false))
+            var rows = await context.ReadAsync(
+                    "SELECT message_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, app_version_text, create_date "
+                    + "FROM user_logins ORDER BY message_id LIMIT @n",
+                    [new NpgsqlParameter("n", RowsShown)],
+                    ReadLogin,
+                    cancellationToken)
+                .ConfigureAwait(false);
+            foreach (var row in rows)
             {
                 await output.WriteLineAsync(Invariant(
                     $"  {row.UserId} | {row.DeviceType ?? "NULL"} | {row.MaskedIp ?? "NULL"} | {row.MaskedDeviceId ?? "NULL"} | {row.Locale ?? "NULL"} | {row.AppVersionText ?? "NULL"} ({row.AppVersion?.ToString(CultureInfo.InvariantCulture) ?? "NULL"}) | {row.CreateDate:yyyy-MM-dd}"))
                     .ConfigureAwait(false);
             }
 
-            var ipGroups = await logins.Where(x => x.MaskedIp != null).GroupBy(x => x.MaskedIp)
-                .Where(g => g.Count() > 1).Select(g => new { Value = g.Key, Count = g.Count() })
-                .OrderByDescending(g => g.Count).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync(Invariant($"Masked ips seen more than once (top {RowsShown}):")).ConfigureAwait(false);
-            foreach (var group in ipGroups)
-            {
-                await output.WriteLineAsync(Invariant($"  {group.Value} × {group.Count}")).ConfigureAwait(false);
-            }
-
-            var deviceGroups = await logins.Where(x => x.MaskedDeviceId != null).GroupBy(x => x.MaskedDeviceId)
-                .Where(g => g.Count() > 1).Select(g => new { Value = g.Key, Count = g.Count() })
-                .OrderByDescending(g => g.Count).Take(RowsShown).ToListAsync(cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync(Invariant($"Masked device ids seen more than once (top {RowsShown}):")).ConfigureAwait(false);
-            foreach (var group in deviceGroups)
-            {
-                await output.WriteLineAsync(Invariant($"  {group.Value} × {group.Count}")).ConfigureAwait(false);
-            }
+            await WriteDuplicatesAsync(context, "masked_ip", "Masked ips", output, cancellationToken).ConfigureAwait(false);
+            await WriteDuplicatesAsync(context, "masked_device_id", "Masked device ids", output, cancellationToken).ConfigureAwait(false);
         }
 
         var sqs = host.Services.GetRequiredService<IAmazonSQS>();
@@ -71,5 +64,33 @@ public static class SummaryCommand
         }
 
         return 0;
+    }
+
+    private static UserLogin ReadLogin(DbDataReader reader) => new()
+    {
+        MessageId = reader.GetString(0),
+        UserId = reader.GetNullableString(1),
+        DeviceType = reader.GetNullableString(2),
+        MaskedIp = reader.GetNullableString(3),
+        MaskedDeviceId = reader.GetNullableString(4),
+        Locale = reader.GetNullableString(5),
+        AppVersion = reader.IsDBNull(6) ? null : reader.GetInt32(6),
+        AppVersionText = reader.GetNullableString(7),
+        CreateDate = reader.IsDBNull(8) ? null : reader.GetFieldValue<DateOnly>(8),
+    };
+
+    private static async Task WriteDuplicatesAsync(LoginDbContext context, string column, string title, TextWriter output, CancellationToken cancellationToken)
+    {
+        var groups = await context.ReadAsync(
+                $"SELECT {column}, count(*) FROM user_logins WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1 ORDER BY count(*) DESC LIMIT @n",
+                [new NpgsqlParameter("n", RowsShown)],
+                reader => Invariant($"  {reader.GetString(0)} × {reader.GetInt64(1)}"),
+                cancellationToken)
+            .ConfigureAwait(false);
+        await output.WriteLineAsync(Invariant($"{title} seen more than once (top {RowsShown}):")).ConfigureAwait(false);
+        foreach (var group in groups)
+        {
+            await output.WriteLineAsync(group).ConfigureAwait(false);
+        }
     }
 }
