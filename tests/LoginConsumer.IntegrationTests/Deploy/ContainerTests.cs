@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using LoginConsumer.IntegrationTests.Infrastructure;
 using LoginConsumer.Masking;
@@ -16,7 +17,7 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
     private static readonly string[] AppServices = ["migrate", "send-sample", "consumer"];
 
     [Fact]
-    public async Task Dockerfile_PublishCommand_BuildsAnEntryPointThatAnswersHelp()
+    public async Task Dockerfile_PublishCommand_BuildsAnEntryPointThatMigratesStoresTheSampleAndReports()
     {
         var dockerfile = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "Dockerfile"));
         var publish = PublishLine().Matches(dockerfile).Select(m => m.Groups[1].Value.Trim()).Single();
@@ -35,6 +36,30 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
         foreach (var command in new[] { "run", "migrate", "send-sample", "dlq", "probe" })
         {
             Assert.Matches($@"(?m)^\s+{command}\b", help.Output);
+        }
+
+        // The rest of the suite runs the build output; this runs what the image runs, by its ENTRYPOINT, against the
+        // emulator and an empty database: the take-home sample ends as 99 rows and one error-queue message.
+        var entryPoint = JsonSerializer.Deserialize<string[]>(EntryPointLine().Match(dockerfile).Groups[1].Value)!
+            .Select(part => part.StartsWith("/app/", StringComparison.Ordinal) ? Path.Combine(target, part["/app/".Length..]) : part)
+            .ToList();
+        await using (var scope = await TestScope.CreateAsync(migrate: false))
+        {
+            var environment = scope.ConsumerEnvironment();
+            async Task<string> RunAsync(params string[] args)
+            {
+                var result = await TestScope.RunProcessAsync(entryPoint, args, environment, TimeSpan.FromMinutes(2));
+                output.WriteLine($"$ {string.Join(' ', entryPoint.Concat(args))}: exit {result.ExitCode}\n{result.Output}");
+                Assert.True(result.ExitCode == 0, result.Output);
+                return result.Output;
+            }
+
+            await RunAsync("migrate");
+            Assert.Contains("Sent 100 messages", await RunAsync("send-sample"), StringComparison.Ordinal);
+            await RunAsync("run", "--until-empty");
+            Assert.Equal(99, await scope.RowCountAsync());
+            Assert.Contains("Rows in user_logins: 99", await RunAsync("summary"), StringComparison.Ordinal);
+            Assert.Matches(@"(?m)^\s+not_login_event\s+1$", await RunAsync("dlq", "stats"));
         }
 
         Directory.Delete(target, recursive: true);
@@ -130,6 +155,9 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"(?m)^RUN (dotnet publish [^\n]+)$")]
     private static partial Regex PublishLine();
+
+    [GeneratedRegex(@"(?m)^ENTRYPOINT (\[[^\n]+\])$")]
+    private static partial Regex EntryPointLine();
 
     [GeneratedRegex(@"(?m)^FROM (\S+)")]
     private static partial Regex FromLine();

@@ -167,11 +167,14 @@ public sealed class TestScope : IAsyncDisposable
         return environment;
     }
 
-    public static Process StartProcess(string[] args, IDictionary<string, string> environment)
+    public static Process StartProcess(string[] args, IDictionary<string, string> environment) =>
+        StartProcess(["dotnet", RepoPaths.ConsumerDll], args, environment);
+
+    /// <summary>Starts <paramref name="entryPoint"/> (a program and its leading arguments, as a Dockerfile's ENTRYPOINT) with <paramref name="args"/>.</summary>
+    public static Process StartProcess(IReadOnlyList<string> entryPoint, string[] args, IDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(RepoPaths.ConsumerDll);
-        foreach (var arg in args)
+        var start = new ProcessStartInfo(entryPoint[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in entryPoint.Skip(1).Concat(args))
         {
             start.ArgumentList.Add(arg);
         }
@@ -184,9 +187,12 @@ public sealed class TestScope : IAsyncDisposable
         return Process.Start(start)!;
     }
 
-    public static async Task<ProcessResult> RunProcessAsync(string[] args, IDictionary<string, string> environment, TimeSpan timeout)
+    public static Task<ProcessResult> RunProcessAsync(string[] args, IDictionary<string, string> environment, TimeSpan timeout) =>
+        RunProcessAsync(["dotnet", RepoPaths.ConsumerDll], args, environment, timeout);
+
+    public static async Task<ProcessResult> RunProcessAsync(IReadOnlyList<string> entryPoint, string[] args, IDictionary<string, string> environment, TimeSpan timeout)
     {
-        using var process = StartProcess(args, environment);
+        using var process = StartProcess(entryPoint, args, environment);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try
