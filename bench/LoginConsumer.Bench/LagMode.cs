@@ -24,6 +24,22 @@ public static class LagMode
         start.Environment["Sqs__ErrorQueueName"] = name + "_error";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         using var consumer = Process.Start(start)!;
+        try
+        {
+            return await MeasureAsync(context, consumer, url, rate, seconds, warmupSeconds, name);
+        }
+        finally
+        {
+            // A run that fails must not leave its consumer behind, competing for the cores with what comes next.
+            if (!consumer.HasExited)
+            {
+                consumer.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static async Task<LagResult> MeasureAsync(BenchContext context, Process consumer, string url, int rate, int seconds, int warmupSeconds, string name)
+    {
         var output = consumer.StandardOutput.ReadToEndAsync();
         var errors = consumer.StandardError.ReadToEndAsync();
         await Task.Delay(TimeSpan.FromSeconds(3)); // started and polling
@@ -42,10 +58,11 @@ public static class LagMode
         CpuReading? counted = null;
         for (var batch = 0; batch * 10 < total; batch++)
         {
-            var due = interval * batch;
-            if (due > clock.Elapsed)
+            // Read the clock once: read twice, the wait could come out a fraction of a millisecond below zero.
+            var wait = (interval * batch) - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(due - clock.Elapsed);
+                await Task.Delay(wait);
             }
 
             if (batch == warmupBatches)
