@@ -7,6 +7,7 @@ using LoginConsumer.Telemetry;
 using MassTransit;
 using MassTransit.Transports;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -127,7 +128,11 @@ public static class LoginConsumerServiceCollectionExtensions
                 [$"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName})."]);
         }
 
-        builder.Services.AddPooledDbContextFactory<LoginDbContext>(options => options.UseNpgsql(connectionString));
+        // migrate's own check for mapping changes that no migration holds needs the design-time model, which a Native
+        // AOT build cannot make (docs/performance.md, "Native AOT"); ModelTests makes the same check at build time.
+        builder.Services.AddPooledDbContextFactory<LoginDbContext>(options => options
+            .UseNpgsql(connectionString)
+            .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning)));
         return builder;
     }
 
