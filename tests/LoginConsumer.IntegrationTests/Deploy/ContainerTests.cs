@@ -60,6 +60,18 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
             Assert.Equal(99, await scope.RowCountAsync());
             Assert.Contains("Rows in user_logins: 99", await RunAsync("summary"), StringComparison.Ordinal);
             Assert.Matches(@"(?m)^\s+not_login_event\s+1$", await RunAsync("dlq", "stats"));
+
+            // As a service: ready by the image's own probe, and a clean exit on SIGTERM, as docker stop sends it.
+            var port = FreePort.Next();
+            using var service = TestScope.StartProcess(entryPoint, ["run"], new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+            var capture = new OutputCapture(service);
+            await Poll.UntilAsync(
+                async () => (await TestScope.RunProcessAsync(entryPoint, ["probe", "ready", "--url", $"http://127.0.0.1:{port}"], environment, TimeSpan.FromSeconds(30))).ExitCode == 0,
+                TimeSpan.FromSeconds(60),
+                TimeSpan.FromMilliseconds(500));
+            await Signals.TerminateAsync(service);
+            await service.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(service.ExitCode == 0, capture.Text);
         }
 
         Directory.Delete(target, recursive: true);
