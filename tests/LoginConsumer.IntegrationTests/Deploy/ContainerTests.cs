@@ -65,13 +65,23 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
             var port = FreePort.Next();
             using var service = TestScope.StartProcess(entryPoint, ["run"], new Dictionary<string, string>(environment) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
             var capture = new OutputCapture(service);
-            await Poll.UntilAsync(
-                async () => (await TestScope.RunProcessAsync(entryPoint, ["probe", "ready", "--url", $"http://127.0.0.1:{port}"], environment, TimeSpan.FromSeconds(30))).ExitCode == 0,
-                TimeSpan.FromSeconds(60),
-                TimeSpan.FromMilliseconds(500));
-            await Signals.TerminateAsync(service);
-            await service.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.True(service.ExitCode == 0, capture.Text);
+            try
+            {
+                await Poll.UntilAsync(
+                    async () => (await TestScope.RunProcessAsync(entryPoint, ["probe", "ready", "--url", $"http://127.0.0.1:{port}"], environment, TimeSpan.FromSeconds(30))).ExitCode == 0,
+                    TimeSpan.FromSeconds(60),
+                    TimeSpan.FromMilliseconds(500));
+                await Signals.TerminateAsync(service);
+                await service.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                Assert.True(service.ExitCode == 0, capture.Text);
+            }
+            finally
+            {
+                if (!service.HasExited)
+                {
+                    service.Kill(entireProcessTree: true); // a failed check must not leave a consumer running
+                }
+            }
         }
 
         Directory.Delete(target, recursive: true);
