@@ -30,7 +30,12 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
         var published = await Tooling.RunAsync("dotnet", args, timeout: TimeSpan.FromMinutes(5));
         Assert.True(published.ExitCode == 0, published.Output + published.Errors);
 
-        var help = await Tooling.RunAsync("dotnet", [Path.Combine(target, "LoginConsumer.dll"), "--help"]);
+        // The rest of the suite runs the build output; this runs what the image runs, by its ENTRYPOINT, against the
+        // emulator and an empty database: the take-home sample ends as 99 rows and one error-queue message.
+        var entryPoint = JsonSerializer.Deserialize<string[]>(EntryPointLine().Match(dockerfile).Groups[1].Value)!
+            .Select(part => part.StartsWith("/app/", StringComparison.Ordinal) ? Path.Combine(target, part["/app/".Length..]) : part)
+            .ToList();
+        var help = await TestScope.RunProcessAsync(entryPoint, ["--help"], new Dictionary<string, string>(), TimeSpan.FromMinutes(1));
         output.WriteLine(help.Output);
         Assert.Equal(0, help.ExitCode);
         foreach (var command in new[] { "run", "migrate", "send-sample", "dlq", "probe" })
@@ -38,11 +43,6 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
             Assert.Matches($@"(?m)^\s+{command}\b", help.Output);
         }
 
-        // The rest of the suite runs the build output; this runs what the image runs, by its ENTRYPOINT, against the
-        // emulator and an empty database: the take-home sample ends as 99 rows and one error-queue message.
-        var entryPoint = JsonSerializer.Deserialize<string[]>(EntryPointLine().Match(dockerfile).Groups[1].Value)!
-            .Select(part => part.StartsWith("/app/", StringComparison.Ordinal) ? Path.Combine(target, part["/app/".Length..]) : part)
-            .ToList();
         await using (var scope = await TestScope.CreateAsync(migrate: false))
         {
             var environment = scope.ConsumerEnvironment();

@@ -167,8 +167,10 @@ public sealed class TestScope : IAsyncDisposable
         return environment;
     }
 
-    public static Process StartProcess(string[] args, IDictionary<string, string> environment) =>
-        StartProcess(["dotnet", RepoPaths.ConsumerDll], args, environment);
+    /// <summary>The build output, as most tests run it (the publish test runs the Dockerfile's entry point instead).</summary>
+    private static readonly string[] BuildOutput = ["dotnet", RepoPaths.ConsumerDll];
+
+    public static Process StartProcess(string[] args, IDictionary<string, string> environment) => StartProcess(BuildOutput, args, environment);
 
     /// <summary>Starts <paramref name="entryPoint"/> (a program and its leading arguments, as a Dockerfile's ENTRYPOINT) with <paramref name="args"/>.</summary>
     public static Process StartProcess(IReadOnlyList<string> entryPoint, string[] args, IDictionary<string, string> environment)
@@ -188,7 +190,7 @@ public sealed class TestScope : IAsyncDisposable
     }
 
     public static Task<ProcessResult> RunProcessAsync(string[] args, IDictionary<string, string> environment, TimeSpan timeout) =>
-        RunProcessAsync(["dotnet", RepoPaths.ConsumerDll], args, environment, timeout);
+        RunProcessAsync(BuildOutput, args, environment, timeout);
 
     public static async Task<ProcessResult> RunProcessAsync(IReadOnlyList<string> entryPoint, string[] args, IDictionary<string, string> environment, TimeSpan timeout)
     {
