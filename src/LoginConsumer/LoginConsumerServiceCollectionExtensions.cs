@@ -35,8 +35,10 @@ public static class LoginConsumerServiceCollectionExtensions
         builder.AddLoginSqs();
         builder.AddMasking();
 
-        services.AddOptions<ConsumerOptions>().BindConfiguration(ConsumerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<BatchWriterOptions>().BindConfiguration(BatchWriterOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ConsumerOptions>().BindConfiguration(ConsumerOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConsumerOptions>, ConsumerOptionsValidator>();
+        services.AddOptions<BatchWriterOptions>().BindConfiguration(BatchWriterOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BatchWriterOptions>, BatchWriterOptionsValidator>();
 
         services.AddSingleton(mode);
         services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
@@ -139,7 +141,8 @@ public static class LoginConsumerServiceCollectionExtensions
     public static IHostApplicationBuilder AddLoginSqs(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<SqsOptions>().BindConfiguration(SqsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SqsOptions>().BindConfiguration(SqsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SqsOptions>, SqsOptionsValidator>();
 
         // Endpoint, region and credentials come from the SDK's standard chain (AWS_ENDPOINT_URL_SQS, AWS_REGION, …).
         services.AddSingleton<IAmazonSQS>(sp =>
@@ -155,7 +158,8 @@ public static class LoginConsumerServiceCollectionExtensions
     public static IHostApplicationBuilder AddMasking(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<MaskingOptions>().BindConfiguration(MaskingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MaskingOptions>().BindConfiguration(MaskingOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MaskingOptions>, MaskingOptionsRangeValidator>();
         services.AddSingleton<IValidateOptions<MaskingOptions>, MaskingOptionsValidator>();
         services.AddSingleton(sp => KeyRing.Create(
             sp.GetRequiredService<IOptions<MaskingOptions>>().Value,

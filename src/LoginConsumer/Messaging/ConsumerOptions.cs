@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using LoginConsumer.Hosting;
 
 namespace LoginConsumer.Messaging;
 
@@ -18,12 +19,12 @@ public sealed class ConsumerOptions
     [Range(0, 20)]
     public int RetryLimit { get; set; } = 5;
 
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [TimeSpanRange("00:00:00", "00:10:00")]
     public TimeSpan RetryMinInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [TimeSpanRange("00:00:00", "00:10:00")]
     public TimeSpan RetryMaxInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [TimeSpanRange("00:00:00", "00:10:00")]
     public TimeSpan RetryIntervalDelta { get; set; } = TimeSpan.FromMilliseconds(300);
 }

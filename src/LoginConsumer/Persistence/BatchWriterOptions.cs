@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using LoginConsumer.Hosting;
 
 namespace LoginConsumer.Persistence;
 
@@ -14,7 +15,7 @@ public sealed class BatchWriterOptions
     /// How long a batch waits for more rows after its first, unless it is full at once. Under load this turns many
     /// small INSERTs into fewer large ones; when idle it is added to each row's commit (and so to the lag). Zero: no wait.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    [TimeSpanRange("00:00:00", "00:00:01")]
     public TimeSpan MaxBatchDelay { get; set; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How many INSERT statements may run at once (each takes a pooled connection).</summary>
@@ -22,10 +23,10 @@ public sealed class BatchWriterOptions
     public int Writers { get; set; } = 2;
 
     /// <summary>How often an unreachable database is probed.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    [TimeSpanRange("00:00:00.100", "00:01:00")]
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>An INSERT that takes longer fails its batch, which is then retried message by message.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    [TimeSpanRange("00:00:01", "00:10:00")]
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

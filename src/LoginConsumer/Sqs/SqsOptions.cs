@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using LoginConsumer.Hosting;
 
 namespace LoginConsumer.Sqs;
 
@@ -35,7 +36,7 @@ public sealed class SqsOptions
     public int Deleters { get; set; } = 4;
 
     /// <summary>A dispatch that takes longer is abandoned and left for redelivery.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "12:00:00")]
+    [TimeSpanRange("00:00:01", "12:00:00")]
     public TimeSpan DispatchTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Create missing queues and the redrive policy at start; null means "only in Development".</summary>
@@ -50,14 +51,14 @@ public sealed class SqsOptions
     public int VisibilityTimeoutSeconds { get; set; } = 30;
 
     /// <summary>On SIGTERM, how long started messages may take to finish before they are released (made visible at once).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [TimeSpanRange("00:00:00", "01:00:00")]
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>A message whose retries are spent becomes visible again after this × 4^(receives − 1), at most <see cref="RedeliveryBackoffMax"/>.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:15:00")]
+    [TimeSpanRange("00:00:00", "00:15:00")]
     public TimeSpan RedeliveryBackoffBase { get; set; } = TimeSpan.FromSeconds(5);
 
-    [Range(typeof(TimeSpan), "00:00:00", "12:00:00")]
+    [TimeSpanRange("00:00:00", "12:00:00")]
     public TimeSpan RedeliveryBackoffMax { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Receives after which SQS moves a message to the error queue (the main queue's RedrivePolicy).</summary>
@@ -75,7 +76,7 @@ public sealed class SqsOptions
     public int UntilEmptyWaitTimeSeconds { get; set; }
 
     /// <summary>How often the error queue's depth and oldest age are polled for the metrics; zero turns polling off.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    [TimeSpanRange("00:00:00", "01:00:00")]
     public TimeSpan ErrorQueuePollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -86,6 +87,6 @@ public sealed class SqsOptions
     public bool ErrorQueueAgePeek { get; set; } = true;
 
     /// <summary>/health/live turns unhealthy when the receive loop has not gone round for this long (a long poll lasts WaitTimeSeconds).</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    [TimeSpanRange("00:00:05", "01:00:00")]
     public TimeSpan LoopStallAfter { get; set; } = TimeSpan.FromSeconds(90);
 }
