@@ -180,7 +180,7 @@ public static class DlqCommand
                     safe[name] = value is JsonValue v && v.TryGetValue<string>(out var text) && text.Length <= 200 ? text : "(not a short string)";
                     break;
                 default:
-                    others.Add(name.Length <= 64 ? name : name[..64] + "…");
+                    others.Add((JsonNode)(name.Length <= 64 ? name : name[..64] + "…"));
                     break;
             }
         }

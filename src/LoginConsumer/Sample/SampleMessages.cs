@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace LoginConsumer.Sample;
 
@@ -41,12 +41,12 @@ public static class SampleMessages
                 {
                     0 => WrongMessageType,
                     1 => "login user=" + i.ToString(CultureInfo.InvariantCulture),
-                    _ => JsonSerializer.Serialize(new Dictionary<string, string> { ["user_id"] = new string('u', 129) }),
+                    _ => new JsonObject { ["user_id"] = new string('u', 129) }.ToJsonString(),
                 };
                 continue;
             }
 
-            var login = new Dictionary<string, string?>
+            var login = new JsonObject
             {
                 ["user_id"] = RandomGuid(random).ToString(),
                 ["app_version"] = AppVersions[random.Next(AppVersions.Length)],
@@ -55,7 +55,7 @@ public static class SampleMessages
                 ["locale"] = random.Next(3) == 0 ? null : Locales[random.Next(Locales.Length)],
                 ["device_id"] = random.Next(4) == 0 ? devicePool[random.Next(devicePool.Length)] : RandomDeviceId(random),
             };
-            yield return JsonSerializer.Serialize(login);
+            yield return login.ToJsonString();
         }
     }
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Hosting;
@@ -60,11 +60,11 @@ public sealed partial class QueueTopology(IAmazonSQS sqs, IOptions<SqsOptions> o
         var errorArn = (await sqs.GetQueueAttributesAsync(
             new GetQueueAttributesRequest { QueueUrl = errorUrl, AttributeNames = [QueueAttributeName.QueueArn] },
             cancellationToken).ConfigureAwait(false)).QueueARN;
-        var redrivePolicy = JsonSerializer.Serialize(new Dictionary<string, string>
+        var redrivePolicy = new JsonObject
         {
             ["deadLetterTargetArn"] = errorArn,
             ["maxReceiveCount"] = _options.MaxReceiveCount.ToString(CultureInfo.InvariantCulture),
-        });
+        }.ToJsonString();
 
         var mainUrl = await GetOrCreateAsync(
             _options.QueueName,
