@@ -27,7 +27,8 @@ if [ "$keep" = false ]; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-echo "== publishing"
+echo "== publishing (one native executable: 5-8 minutes on 2 cores the first time)"
+rm -rf .local/publish
 dotnet publish src/LoginConsumer -c Release -o .local/publish --nologo -v quiet
 # shellcheck disable=SC1090
 source "$env_file"

@@ -2,7 +2,7 @@
 # Local services without Docker: the SQS emulator (fauxqs on a Node 22 binary, both pinned by
 # scripts/package-lock.json) and a throwaway PostgreSQL cluster from the machine's binaries.
 #
-#   scripts/services.sh install                 npm packages and PostgreSQL binaries, where missing
+#   scripts/services.sh install                 npm packages, PostgreSQL binaries and the native publish's C toolchain, where missing
 #   scripts/services.sh start [--state DIR] [--pg-port N] [--sqs-port N]
 #                                               start both (port 0 or absent: a free port) and write DIR/env
 #   scripts/services.sh stop  [--state DIR]     stop both
@@ -68,11 +68,17 @@ install() {
     log "installing the SQS emulator and the manifest validators (npm ci)"
     (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >&2)
   fi
-  if ! pg_bin >/dev/null; then
-    log "installing PostgreSQL 15 (apt-get)"
+  # PostgreSQL 15 for the tests' clusters; a C toolchain, objcopy and zlib for the native (AOT) publish.
+  local packages=()
+  pg_bin >/dev/null || packages+=(postgresql-15)
+  { command -v clang >/dev/null || command -v gcc >/dev/null; } && command -v objcopy >/dev/null \
+    || packages+=(clang binutils)
+  [ -f /usr/include/zlib.h ] || packages+=(zlib1g-dev)
+  if [ ${#packages[@]} -gt 0 ]; then
+    log "installing ${packages[*]} (apt-get)"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
-    apt-get install -y -qq postgresql-15 >&2
+    apt-get install -y -qq "${packages[@]}" >&2
   fi
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres

@@ -167,8 +167,13 @@ public sealed class TestScope : IAsyncDisposable
         return environment;
     }
 
-    /// <summary>The build output, as most tests run it (the publish test runs the Dockerfile's entry point instead).</summary>
-    private static readonly string[] BuildOutput = ["dotnet", RepoPaths.ConsumerDll];
+    /// <summary>
+    /// The executable most tests run: the published native one that ./test.sh names in LC_TEST_CONSUMER (what ships), else
+    /// the build output under the JIT. The publish test runs the Dockerfile's entry point instead.
+    /// </summary>
+    private static readonly string[] BuildOutput = Environment.GetEnvironmentVariable("LC_TEST_CONSUMER") is { Length: > 0 } published
+        ? [published]
+        : ["dotnet", RepoPaths.ConsumerDll];
 
     public static Process StartProcess(string[] args, IDictionary<string, string> environment) => StartProcess(BuildOutput, args, environment);
 
