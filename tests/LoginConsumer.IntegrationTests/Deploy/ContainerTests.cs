@@ -29,7 +29,7 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
         var target = Path.Combine(Path.GetTempPath(), "loginconsumer-publish-" + Guid.NewGuid().ToString("N"));
         var args = publish.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList(); // after "dotnet"
         args[^1] = target;
-        var published = await Tooling.RunAsync("dotnet", args, timeout: TimeSpan.FromMinutes(15)); // a native publish: 5-8 min on 2 cores
+        var published = await Tooling.RunAsync("dotnet", args, timeout: TimeSpan.FromMinutes(15)); // a native publish: 4-8 min on 2 cores
         Assert.True(published.ExitCode == 0, published.Output + published.Errors);
 
         // The rest of the suite runs the build output; this runs what the image runs, by its ENTRYPOINT, against the
