@@ -32,8 +32,9 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
         var published = await Tooling.RunAsync("dotnet", args, timeout: TimeSpan.FromMinutes(15)); // a native publish: 4-8 min on 2 cores
         Assert.True(published.ExitCode == 0, published.Output + published.Errors);
 
-        // The rest of the suite runs the build output; this runs what the image runs, by its ENTRYPOINT, against the
-        // emulator and an empty database: the take-home sample ends as 99 rows and one error-queue message.
+        // The rest of the suite starts the executable ./test.sh published (or, with --jit, the build output); this runs
+        // what the image runs, by the Dockerfile's own publish line and ENTRYPOINT, against the emulator and an empty
+        // database: the take-home sample ends as 99 rows and one error-queue message.
         var entryPoint = JsonSerializer.Deserialize<string[]>(EntryPointLine().Match(dockerfile).Groups[1].Value)!
             .Select(part => part.StartsWith("/app/", StringComparison.Ordinal) ? Path.Combine(target, part["/app/".Length..]) : part)
             .ToList();
