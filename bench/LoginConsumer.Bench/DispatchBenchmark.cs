@@ -19,11 +19,7 @@ public class DispatchBenchmark
 {
     private static readonly byte[] Body = ParseValidateMaskBenchmark.Body;
 
-    private static readonly Message Received = new()
-    {
-        MessageId = Guid.NewGuid().ToString(),
-        Attributes = new Dictionary<string, string> { [SqsAttributes.SentTimestampName] = "1764201600000" },
-    };
+    private static readonly TransportFacts Received = new(Guid.NewGuid().ToString(), 1764201600000, ReceiveCount: 1);
 
     private ServiceProvider _services = null!;
     private IReceiveEndpointDispatcher _dispatcher = null!;
@@ -56,8 +52,8 @@ public class DispatchBenchmark
     [Benchmark]
     public Task DispatchToNothing() => _dispatcher.Dispatch(Body, Headers(), CancellationToken.None);
 
-    // The handler builds the headers for each message from the SDK's Message; so does the benchmark.
-    private static Dictionary<string, object> Headers() => SqsMessageHandler.Headers(Received, receiveCount: 1);
+    // The processor builds the headers for each message from its transport facts; so does the benchmark.
+    private static Dictionary<string, object> Headers() => LoginMessageProcessor.Headers(Received);
 
     public sealed class NothingConsumer : IConsumer<LoginEvent>
     {

@@ -1,4 +1,5 @@
 using Amazon.SQS;
+using LoginConsumer.Hosting;
 using LoginConsumer.Masking;
 using LoginConsumer.Messaging;
 using LoginConsumer.Persistence;
@@ -63,9 +64,13 @@ public static class LoginConsumerServiceCollectionExtensions
         });
         services.AddSingleton<DatabaseAvailability>();
         services.AddSingleton(sp => new ReceiveGate(sp.GetRequiredService<DatabaseAvailability>().WaitUntilAvailableAsync));
+        services.AddSingleton<LoginMessageProcessor>();
+        services.AddSingleton<IMessageProcessor, LoginMessageProcessing>();
         services.AddSingleton<VisibilityHeartbeat>();
         services.AddSingleton<DeleteBatcher>();
         services.AddSingleton<ErrorQueueSender>();
+        services.AddSingleton<MessageLeases>();
+        services.AddSingleton<DrainDetector>();
         services.AddSingleton<SqsMessageHandler>();
         services.AddSingleton<SqsReceiveLoop>();
         services.AddHostedService(sp => sp.GetRequiredService<SqsReceiveLoop>());
@@ -151,6 +156,8 @@ public static class LoginConsumerServiceCollectionExtensions
             return SqsClientFactory.Create();
         });
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<LoopSupervisor>();
+        services.AddSingleton<SqsCallPolicy>();
         services.AddSingleton<QueueTopology>();
         return builder;
     }

@@ -149,58 +149,72 @@ public static class DlqCommand
     /// </summary>
     public static JsonNode SafeBody(string body, Masker masker)
     {
-        JsonNode? parsed;
+        JsonDocument document;
         try
         {
-            parsed = JsonNode.Parse(SqsBody.Decode(body));
+            // JsonDocument, not JsonNode: a body that repeats a key is shown (as repeated), not a failure of the whole list.
+            document = JsonDocument.Parse(SqsBody.Decode(body));
         }
         catch (JsonException)
         {
-            parsed = null;
+            return NotShown(body);
         }
 
-        if (parsed is not JsonObject fields)
+        using (document)
         {
-            return JsonValue.Create(Invariant($"(not a JSON object: {body.Length} characters, not shown)"));
-        }
-
-        var safe = new JsonObject();
-        var others = new JsonArray();
-        foreach (var (name, value) in fields)
-        {
-            switch (name.ToLowerInvariant())
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                case "ip":
-                    safe[name] = Masked(MaskedField.Ip, value, masker);
-                    break;
-                case "device_id":
-                    safe[name] = Masked(MaskedField.DeviceId, value, masker);
-                    break;
-                case "user_id" or "device_type" or "locale" or "app_version":
-                    safe[name] = value is JsonValue v && v.TryGetValue<string>(out var text) && text.Length <= 200 ? text : "(not a short string)";
-                    break;
-                default:
-                    others.Add((JsonNode)(name.Length <= 64 ? name : name[..64] + "…"));
-                    break;
+                return NotShown(body);
             }
-        }
 
-        if (others.Count > 0)
-        {
-            safe["other_fields"] = others;
-        }
+            var safe = new JsonObject();
+            var others = new JsonArray();
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                var name = property.Name;
+                var shown = name.ToLowerInvariant() switch
+                {
+                    "ip" => Masked(MaskedField.Ip, property.Value, masker),
+                    "device_id" => Masked(MaskedField.DeviceId, property.Value, masker),
+                    "user_id" or "device_type" or "locale" or "app_version" =>
+                        property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: <= 200 } text ? text : "(not a short string)",
+                    _ => null,
+                };
+                if (!IsLoginField(name))
+                {
+                    others.Add((JsonNode)(name.Length <= 64 ? name : name[..64] + "…"));
+                }
+                else if (safe.ContainsKey(name))
+                {
+                    safe[name] = "(given more than once)";
+                }
+                else
+                {
+                    safe[name] = shown;
+                }
+            }
 
-        return safe;
+            if (others.Count > 0)
+            {
+                safe["other_fields"] = others;
+            }
+
+            return safe;
+        }
     }
 
-    private static JsonNode? Masked(MaskedField field, JsonNode? value, Masker masker)
+    private static bool IsLoginField(string name) => name.ToLowerInvariant() is "ip" or "device_id" or "user_id" or "device_type" or "locale" or "app_version";
+
+    private static JsonValue NotShown(string body) => JsonValue.Create(Invariant($"(not a JSON object: {body.Length} characters, not shown)"));
+
+    private static JsonNode? Masked(MaskedField field, JsonElement value, Masker masker)
     {
-        if (value is null)
+        if (value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
 
-        if (value is not JsonValue v || !v.TryGetValue<string>(out var text))
+        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { } text)
         {
             return "(not a string)";
         }

@@ -62,7 +62,7 @@ public static class RekeyCommand
             await output.WriteLineAsync(Invariant($"rekey: {total} rows hold values under keys other than '{ring.Active.Id}'.")).ConfigureAwait(false);
 
             var after = string.Empty;
-            long done = 0, changedMeanwhile = 0;
+            long done = 0, changedMeanwhile = 0, unreadable = 0;
             while (limit is null || done < limit)
             {
                 var take = limit is null ? batchSize : (int)Math.Min(batchSize, limit.Value - done);
@@ -77,10 +77,26 @@ public static class RekeyCommand
                     break;
                 }
 
-                var updated = await UpdateAsync(context, rows, Reencrypt(masker, ring, rows), cancellationToken).ConfigureAwait(false);
-                done += updated;
-                changedMeanwhile += rows.Count - updated;
                 after = rows[^1].MessageId;
+                var fresh = Reencrypt(masker, ring, rows);
+                var readable = new List<RekeyRow>(rows.Count);
+                var values = new List<(string? Ip, string? DeviceId)>(rows.Count);
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    if (fresh[i] is { } value)
+                    {
+                        readable.Add(rows[i]);
+                        values.Add(value);
+                    }
+                    else if (++unreadable <= MaxUnreadableShown)
+                    {
+                        await Console.Error.WriteLineAsync(Invariant($"rekey: row {rows[i].MessageId} cannot be decrypted with any key of the ring; left as it is")).ConfigureAwait(false);
+                    }
+                }
+
+                var updated = readable.Count == 0 ? 0 : await UpdateAsync(context, readable, values, cancellationToken).ConfigureAwait(false);
+                done += updated;
+                changedMeanwhile += readable.Count - updated;
                 await output.WriteLineAsync(Invariant(
                     $"rekey: {done} of {total} rows re-encrypted under '{ring.Active.Id}' ({(total == 0 ? 100 : done * 100 / total)}%)")).ConfigureAwait(false);
             }
@@ -92,31 +108,39 @@ public static class RekeyCommand
                     [],
                     cancellationToken)
                 .ConfigureAwait(false);
-            var again = left > 0 ? " (run rekey again)" : string.Empty;
+            var again = left > unreadable ? " (run rekey again)" : string.Empty;
             await output.WriteLineAsync(Invariant(
-                $"rekey: finished this run: {done} rows re-encrypted, {changedMeanwhile} changed while being read (left for the next run), {left} still under other keys{again}, {oneWay} with one-way HMAC values left as they are."))
+                $"rekey: finished this run: {done} rows re-encrypted, {changedMeanwhile} changed while being read (left for the next run), {unreadable} that no key of the ring decrypts (left as they are), {left} still under other keys{again}, {oneWay} with one-way HMAC values left as they are."))
                 .ConfigureAwait(false);
+            return unreadable > 0 ? 1 : 0;
         }
-
-        return 0;
     }
 
-    private static List<(string? Ip, string? DeviceId)> Reencrypt(Masker masker, KeyRing ring, List<RekeyRow> rows) =>
-        rows.Select(row => (Reencrypt(masker, ring, MaskedField.Ip, row.MaskedIp, row.MessageId), Reencrypt(masker, ring, MaskedField.DeviceId, row.MaskedDeviceId, row.MessageId)))
+    /// <summary>The new values of each row, or null for a row with a value that no key of the ring decrypts.</summary>
+    private static List<(string? Ip, string? DeviceId)?> Reencrypt(Masker masker, KeyRing ring, List<RekeyRow> rows) =>
+        rows.Select(row => Reencrypt(masker, ring, MaskedField.Ip, row.MaskedIp, out var ip) && Reencrypt(masker, ring, MaskedField.DeviceId, row.MaskedDeviceId, out var deviceId)
+                ? ((string? Ip, string? DeviceId)?)(ip, deviceId)
+                : null)
             .ToList();
 
-    private static string? Reencrypt(Masker masker, KeyRing ring, MaskedField field, string? masked, string messageId)
+    private static bool Reencrypt(Masker masker, KeyRing ring, MaskedField field, string? masked, out string? fresh)
     {
+        fresh = masked;
         if (masked is null || Masker.Describe(masked) is not { Encrypted: true } described || described.KeyId == ring.Active.Id)
         {
-            return masked;
+            return true;
         }
 
-        // The reason names the key and the field, never the value.
-        return masker.TryUnmask(field, masked, out var original, out var reason)
-            ? Masker.Encrypt(ring.Active, field, original)
-            : throw new InvalidOperationException($"Row {messageId}: {Masker.FieldName(field)} cannot be decrypted: {reason} Nothing in this batch was changed.");
+        if (!masker.TryUnmask(field, masked, out var original, out _))
+        {
+            return false;
+        }
+
+        fresh = Masker.Encrypt(ring.Active, field, original);
+        return true;
     }
+
+    private const int MaxUnreadableShown = 20;
 
     private static async Task<int> UpdateAsync(LoginDbContext context, List<RekeyRow> rows, List<(string? Ip, string? DeviceId)> fresh, CancellationToken cancellationToken)
     {

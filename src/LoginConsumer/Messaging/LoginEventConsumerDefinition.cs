@@ -25,10 +25,7 @@ public sealed class LoginEventConsumerDefinition : ConsumerDefinition<LoginEvent
         endpointConfigurator.UseMessageRetry(retry =>
         {
             retry.Exponential(options.RetryLimit, options.RetryMinInterval, options.RetryMaxInterval, options.RetryIntervalDelta);
-            retry.Ignore<PoisonMessageException>();
-            retry.Ignore<System.Runtime.Serialization.SerializationException>();
-            retry.Ignore<MessageNotConsumedException>();
-            retry.Ignore<System.Text.Json.JsonException>();
+            retry.Ignore(PoisonClassifier.PoisonTypes);
         });
     }
 }

@@ -1,37 +1,60 @@
-using System.Text.Json;
 using System.Runtime.Serialization;
+using System.Text.Json;
+using LoginConsumer.Persistence;
 using MassTransit;
 
 namespace LoginConsumer.Messaging;
 
 /// <summary>
 /// Tells poison (never retry, dead-letter now) from everything else (transient: leave for redelivery).
-/// The reasons it writes carry no text from the body: JSON parser messages can quote it.
+/// <see cref="PoisonTypes"/> is the one list of what is poison: the consumer definition's retry policy ignores exactly
+/// these, and <see cref="Classify"/> dead-letters exactly these. The reasons it writes carry no text from the body:
+/// JSON parser messages can quote it.
 /// </summary>
 public static class PoisonClassifier
 {
+    public static readonly Type[] PoisonTypes =
+    [
+        typeof(PoisonMessageException),
+        typeof(JsonException),
+        typeof(SerializationException),
+        typeof(MessageNotConsumedException),
+        typeof(RowRejectedException),
+    ];
+
     public static PoisonReason? Classify(Exception exception)
     {
+        // The most telling reason wins: a JsonException inside MassTransit's SerializationException names the field.
+        PoisonReason? outer = null;
         for (Exception? current = exception; current is not null; current = current.InnerException)
         {
-            switch (current)
+            if (current is AggregateException { InnerExceptions.Count: 1 } aggregate)
             {
-                case PoisonMessageException poison:
-                    return new PoisonReason(poison.Code, poison.Message, nameof(PoisonMessageException));
-                case JsonException json:
-                    return new PoisonReason("invalid_json", DescribeJsonError(json), typeof(JsonException).FullName!);
-                case AggregateException { InnerExceptions.Count: 1 } aggregate:
-                    return Classify(aggregate.InnerExceptions[0]);
+                return Classify(aggregate.InnerExceptions[0]) ?? outer;
+            }
+
+            if (current is PoisonMessageException or JsonException or RowRejectedException)
+            {
+                return Reason(current);
+            }
+
+            if (outer is null && Array.Exists(PoisonTypes, type => type.IsInstanceOfType(current)))
+            {
+                outer = Reason(current);
             }
         }
 
-        return exception switch
-        {
-            SerializationException => new PoisonReason("invalid_json", "The body could not be deserialized as a login event.", typeof(SerializationException).FullName!),
-            MessageNotConsumedException => new PoisonReason("not_login_event", "Not a login event: the body is not a JSON object that reads as one.", typeof(MessageNotConsumedException).FullName!),
-            _ => null,
-        };
+        return outer;
     }
+
+    private static PoisonReason Reason(Exception poison) => poison switch
+    {
+        PoisonMessageException p => new PoisonReason(p.Code, p.Message, nameof(PoisonMessageException)),
+        RowRejectedException rejected => new PoisonReason("rejected_by_database", rejected.Message, nameof(RowRejectedException)),
+        JsonException json => new PoisonReason("invalid_json", DescribeJsonError(json), typeof(JsonException).FullName!),
+        MessageNotConsumedException => new PoisonReason("not_login_event", "Not a login event: the body is not a JSON object that reads as one.", typeof(MessageNotConsumedException).FullName!),
+        _ => new PoisonReason("invalid_json", "The body could not be deserialized as a login event.", poison.GetType().FullName!),
+    };
 
     private static string DescribeJsonError(JsonException json)
     {

@@ -44,7 +44,7 @@ public sealed partial class LoginBatchWriter(
 
     public Task WriteAsync(UserLogin row, CancellationToken cancellationToken)
     {
-        var pending = new PendingRow(row, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingRow(row, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
         if (!_pending.Writer.TryWrite(pending))
         {
             throw new InvalidOperationException("The batch writer is stopping; the message will be redelivered.");
@@ -101,13 +101,7 @@ public sealed partial class LoginBatchWriter(
                 // While the database is down, hold the batch rather than fail it: the receivers have paused,
                 // and the messages' visibility heartbeat keeps them ours until it is back (or until stopping).
                 await availability.WaitUntilAvailableAsync(_draining.Token).ConfigureAwait(false);
-                var inserted = await InsertAsync(batch).ConfigureAwait(false);
-                LogBatchCommitted(batch.Count, inserted);
-                telemetry.BatchCommitted(batch.Count, inserted);
-                foreach (var row in batch)
-                {
-                    row.Committed.TrySetResult();
-                }
+                await WriteOrSplitAsync(batch).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -158,13 +152,65 @@ public sealed partial class LoginBatchWriter(
         }
     }
 
+    /// <summary>Rows whose caller gave up (its dispatch timed out and the message was released) are dropped, not written late.</summary>
     private void TakeQueued(List<PendingRow> batch)
     {
         while (batch.Count < _options.MaxBatchSize && _pending.Reader.TryRead(out var row))
         {
-            batch.Add(row);
+            if (row.CallerToken.IsCancellationRequested)
+            {
+                row.Committed.TrySetCanceled(row.CallerToken);
+            }
+            else
+            {
+                batch.Add(row);
+            }
         }
     }
+
+    /// <summary>
+    /// Inserts the batch; when PostgreSQL rejects it for what a row holds (<see cref="RowRejection"/>), splits it in
+    /// halves and tries each, so that the rows it rejects alone fail as rejected and every other row is stored.
+    /// Any other failure fails the whole batch, to be retried message by message.
+    /// </summary>
+    private async Task WriteOrSplitAsync(List<PendingRow> batch)
+    {
+        try
+        {
+            var inserted = await InsertAsync(batch).ConfigureAwait(false);
+            LogBatchCommitted(batch.Count, inserted);
+            telemetry.BatchCommitted(batch.Count, inserted);
+            foreach (var row in batch)
+            {
+                row.Committed.TrySetResult();
+            }
+        }
+        catch (PostgresException ex) when (RowRejection(ex) && !_stopping.IsCancellationRequested)
+        {
+            if (batch.Count == 1)
+            {
+                LogRowRejected(batch[0].Row.MessageId, ex.SqlState);
+                batch[0].Committed.TrySetException(new RowRejectedException(
+                    ex.SqlState,
+                    $"PostgreSQL rejects this row on its own (SQLSTATE {ex.SqlState}): it can never be stored as it is.",
+                    ex));
+                return;
+            }
+
+            var half = batch.Count / 2;
+            await WriteOrSplitAsync(batch[..half]).ConfigureAwait(false);
+            await WriteOrSplitAsync(batch[half..]).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// An answer from the server about the data itself: a data exception (class 22), an integrity constraint (23), or an
+    /// exception raised by a trigger or function (P0). Connection, resource, timeout and schema errors are not.
+    /// </summary>
+    private static bool RowRejection(PostgresException exception) =>
+        exception.SqlState.StartsWith("22", StringComparison.Ordinal)
+        || exception.SqlState.StartsWith("23", StringComparison.Ordinal)
+        || exception.SqlState.StartsWith("P0", StringComparison.Ordinal);
 
     private async Task<int> InsertAsync(List<PendingRow> batch)
     {
@@ -224,5 +270,8 @@ public sealed partial class LoginBatchWriter(
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "A batch of {BatchSize} rows failed; each message will be retried")]
     private partial void LogBatchFailed(Exception exception, int batchSize);
 
-    private sealed record PendingRow(UserLogin Row, TaskCompletionSource Committed);
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "PostgreSQL rejects the row of {MessageId} on its own (SQLSTATE {SqlState}); it goes to the error queue")]
+    private partial void LogRowRejected(string messageId, string sqlState);
+
+    private sealed record PendingRow(UserLogin Row, TaskCompletionSource Committed, CancellationToken CallerToken);
 }

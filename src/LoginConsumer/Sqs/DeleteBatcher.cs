@@ -1,59 +1,79 @@
-using System.Globalization;
 using System.Threading.Channels;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LoginConsumer.Sqs;
 
 /// <summary>
-/// Groups deletes of finished messages into DeleteMessageBatch calls of up to 10. A delete that fails
-/// for a transient reason is retried alone with backoff, then given up: the message comes back; a row's
-/// redelivery is a no-op, a poison message's would put a second copy in the error queue (README, Guarantees).
+/// Groups deletes of settled messages into DeleteMessageBatch calls of up to 10. A call that fails in any way, and
+/// entries that fail for a reason other than the request itself (SQS's sender fault, such as a stale receipt handle),
+/// are tried again through <see cref="SqsCallPolicy"/> until <see cref="SqsOptions.SettleTimeout"/> runs out. A
+/// delete given up means the message comes back: a row's redelivery is a no-op, a poison message's would put a second
+/// copy in the error queue (docs/guarantees.md).
 /// </summary>
 public sealed partial class DeleteBatcher : IAsyncDisposable
 {
-    private const int MaxBatch = 10;
-    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
+    public const string LoopName = "deleter";
+
     private readonly IAmazonSQS _sqs;
+    private readonly SqsCallPolicy _policy;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _settleTimeout;
     private readonly ILogger<DeleteBatcher> _logger;
     private readonly Channel<PendingDelete> _pending = Channel.CreateUnbounded<PendingDelete>();
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Task[] _loops;
+    private int _disposed;
 
-    public DeleteBatcher(IAmazonSQS sqs, IOptions<SqsOptions> options, ILogger<DeleteBatcher> logger)
+    public DeleteBatcher(IAmazonSQS sqs, SqsCallPolicy policy, LoopSupervisor supervisor, TimeProvider time, IOptions<SqsOptions> options, ILogger<DeleteBatcher> logger)
     {
         _sqs = sqs;
+        _policy = policy;
+        _time = time;
+        _settleTimeout = options.Value.SettleTimeout;
         _logger = logger;
-        _loops = [.. Enumerable.Range(0, options.Value.Deleters).Select(_ => Task.Run(DeleteLoopAsync))];
+        _loops = [.. Enumerable.Range(0, options.Value.Deleters).Select(_ => Task.Run(() => supervisor.RunAsync(LoopName, _ => DeleteLoopAsync(), _stopping.Token)))];
     }
 
-    /// <summary>Completes when the delete was sent (successfully or given up); never throws for an SQS failure.</summary>
-    public Task DeleteAsync(string queueUrl, string messageId, string receiptHandle)
+    /// <summary>Completes when the delete is done (true) or given up (false); never throws for an SQS failure.</summary>
+    public Task<bool> DeleteAsync(string queueUrl, string messageId, string receiptHandle)
     {
-        var pending = new PendingDelete(queueUrl, messageId, receiptHandle, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new PendingDelete(queueUrl, messageId, receiptHandle, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_pending.Writer.TryWrite(pending))
         {
             LogDeleteGivenUp(messageId, "stopping");
-            return Task.CompletedTask;
+            return Task.FromResult(false);
         }
 
         return pending.Done.Task;
     }
 
+    /// <summary>Sends what is queued, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _pending.Writer.TryComplete();
+
+        // The loops drain the channel without looking at this token; it tells the supervisor that their end is the stop.
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
+        _stopping.Dispose();
     }
 
     private async Task DeleteLoopAsync()
     {
-        var batch = new List<PendingDelete>(MaxBatch);
-        while (await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+        var batch = new List<PendingDelete>(SqsBatches.MaxEntries);
+        while (await _pending.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             batch.Clear();
-            while (batch.Count < MaxBatch && _pending.Reader.TryPeek(out var next)
+            while (batch.Count < SqsBatches.MaxEntries && _pending.Reader.TryPeek(out var next)
                    && (batch.Count == 0 || next.QueueUrl == batch[0].QueueUrl) && _pending.Reader.TryRead(out next))
             {
                 batch.Add(next);
@@ -62,80 +82,98 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
             if (batch.Count > 0)
             {
                 LogBatchSize(batch.Count);
-                await DeleteBatchAsync(batch).ConfigureAwait(false);
+                await DeleteBatchAsync([.. batch]).ConfigureAwait(false);
             }
         }
     }
 
     private async Task DeleteBatchAsync(List<PendingDelete> batch)
     {
+        var started = _time.GetTimestamp();
         try
         {
-            List<PendingDelete> retry;
-            try
+            while (batch.Count > 0)
             {
-                var response = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+                var budget = _settleTimeout - _time.GetElapsedTime(started);
+                if (budget <= TimeSpan.Zero)
                 {
-                    QueueUrl = batch[0].QueueUrl,
-                    Entries = [.. batch.Select((d, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), d.ReceiptHandle))],
-                }).ConfigureAwait(false);
+                    foreach (var pending in batch)
+                    {
+                        LogDeleteGivenUp(pending.MessageId, "retries spent");
+                    }
 
-                // SDK v4 gives null, not an empty list, when nothing failed.
-                retry = [];
-                foreach (var failed in response.Failed ?? [])
-                {
-                    var pending = batch[int.Parse(failed.Id, CultureInfo.InvariantCulture)];
-                    LogDeleteEntryFailed(pending.MessageId, failed.Code, failed.SenderFault);
-                    if (failed.SenderFault == true)
-                    {
-                        // A stale or invalid receipt handle: no retry can cure it.
-                        LogDeleteGivenUp(pending.MessageId, failed.Code);
-                    }
-                    else
-                    {
-                        retry.Add(pending);
-                    }
+                    return;
                 }
-            }
-            catch (Exception ex)
-            {
-                // Any failure (service, network, timeout): a dead delete loop would leave its callers waiting.
-                LogDeleteBatchFailed(ex, batch.Count);
-                retry = batch;
-            }
 
-            await Task.WhenAll(retry.Select(DeleteOneAsync)).ConfigureAwait(false);
+                batch = await SendAsync(batch, budget).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The policy gave up: these messages come back when their visibility timeout ends.
+            foreach (var pending in batch)
+            {
+                LogDeleteFailed(ex, pending.MessageId, SqsCallPolicy.Describe(ex));
+            }
         }
         finally
         {
             foreach (var pending in batch)
             {
-                pending.Done.TrySetResult();
+                pending.Done.TrySetResult(false);
             }
         }
     }
 
-    /// <summary>
-    /// Retries one delete with backoff, well within the receipt handle's visibility timeout. For a row a
-    /// lost delete is harmless, but a poison message that is redelivered would be dead-lettered twice.
-    /// </summary>
-    private async Task DeleteOneAsync(PendingDelete pending)
+    /// <summary>One DeleteMessageBatch (retried as a whole by the policy); returns the entries still worth trying again.</summary>
+    private async Task<List<PendingDelete>> SendAsync(List<PendingDelete> batch, TimeSpan budget)
     {
-        foreach (var delay in RetryDelays)
+        var response = await _policy.RunAsync(
+            "DeleteMessageBatch",
+            token => _sqs.DeleteMessageBatchAsync(
+                new DeleteMessageBatchRequest
+                {
+                    QueueUrl = batch[0].QueueUrl,
+                    Entries = [.. batch.Select((d, i) => new DeleteMessageBatchRequestEntry(SqsBatches.Id(i), d.ReceiptHandle))],
+                },
+                token),
+            new SqsCall(int.MaxValue, _policy.CallTimeout, budget),
+            CancellationToken.None).ConfigureAwait(false);
+
+        var retry = new List<PendingDelete>();
+        var failed = new HashSet<int>();
+        foreach (var entry in response.Failed ?? [])
         {
-            await Task.Delay(delay).ConfigureAwait(false);
-            try
+            var index = SqsBatches.Index(entry.Id);
+            failed.Add(index);
+            var pending = batch[index];
+            LogDeleteEntryFailed(pending.MessageId, entry.Code, entry.SenderFault);
+            if (entry.SenderFault == true)
             {
-                await _sqs.DeleteMessageAsync(pending.QueueUrl, pending.ReceiptHandle).ConfigureAwait(false);
-                return;
+                // A stale or invalid receipt handle: no retry can cure it.
+                LogDeleteGivenUp(pending.MessageId, entry.Code);
+                pending.Done.TrySetResult(false);
             }
-            catch (Exception ex)
+            else
             {
-                LogDeleteRetryFailed(ex, pending.MessageId);
+                retry.Add(pending);
             }
         }
 
-        LogDeleteGivenUp(pending.MessageId, "retries spent");
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (!failed.Contains(i))
+            {
+                batch[i].Done.TrySetResult(true);
+            }
+        }
+
+        if (retry.Count > 0)
+        {
+            await Task.Delay(SqsCallPolicy.Backoff(1), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return retry;
     }
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Trace, Message = "DeleteMessageBatch of {Count}")]
@@ -144,14 +182,11 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
     [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "DeleteMessageBatch entry for {MessageId} failed with {ErrorCode} (sender fault: {SenderFault})")]
     private partial void LogDeleteEntryFailed(string messageId, string errorCode, bool? senderFault);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "DeleteMessageBatch of {Count} messages failed; retrying each alone")]
-    private partial void LogDeleteBatchFailed(Exception exception, int count);
-
-    [LoggerMessage(EventId = 1105, Level = LogLevel.Debug, Message = "Deleting {MessageId} failed; retrying")]
-    private partial void LogDeleteRetryFailed(Exception exception, string messageId);
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Could not delete {MessageId} ({Failure}); it will be redelivered and skipped as already stored")]
+    private partial void LogDeleteFailed(Exception exception, string messageId, string failure);
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not delete {MessageId} ({Reason}); it will be redelivered and skipped as already stored")]
     private partial void LogDeleteGivenUp(string messageId, string reason);
 
-    private sealed record PendingDelete(string QueueUrl, string MessageId, string ReceiptHandle, TaskCompletionSource Done);
+    private sealed record PendingDelete(string QueueUrl, string MessageId, string ReceiptHandle, TaskCompletionSource<bool> Done);
 }

@@ -82,18 +82,21 @@ public static class ErrorQueueRedrive
 
     private static async Task<int> LoopAsync(IAmazonSQS sqs, QueueUrls queues, int max, int? rate, long depth, TextWriter output, CancellationToken cancellationToken)
     {
+        // Bounded by what was there at the start: consumers may send poison straight back, and a loop that waited for an
+        // empty error queue would then never end.
         var total = Math.Min(max, depth);
         var moved = 0;
         var failed = 0;
+        var notDeleted = 0;
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
-        while (moved < max)
+        while (moved + failed < total)
         {
             var response = await sqs.ReceiveMessageAsync(
                 new ReceiveMessageRequest
                 {
                     QueueUrl = queues.Error,
-                    MaxNumberOfMessages = Math.Min(10, max - moved),
+                    MaxNumberOfMessages = (int)Math.Min(10, total - moved - failed),
                     WaitTimeSeconds = 0,
                     VisibilityTimeout = 60,
                     MessageAttributeNames = ["All"],
@@ -118,13 +121,16 @@ public static class ErrorQueueRedrive
             failed += messages.Count - accepted.Count;
             if (accepted.Count > 0)
             {
-                await sqs.DeleteMessageBatchAsync(
+                var deleted = await sqs.DeleteMessageBatchAsync(
                     new DeleteMessageBatchRequest
                     {
                         QueueUrl = queues.Error,
                         Entries = [.. accepted.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))],
                     },
                     cancellationToken).ConfigureAwait(false);
+
+                // Sent but still in the error queue: it shows up there again, and its row is keyed on the original id.
+                notDeleted += deleted.Failed?.Count ?? 0;
             }
 
             moved += accepted.Count;
@@ -144,8 +150,10 @@ public static class ErrorQueueRedrive
             }
         }
 
-        await output.WriteLineAsync(Invariant($"dlq redrive: done: {moved} moved back to login-queue{(failed > 0 ? $", {failed} sends refused (still in the error queue)" : string.Empty)}")).ConfigureAwait(false);
-        return failed > 0 ? 1 : 0;
+        var refused = failed > 0 ? $", {failed} sends refused (still in the error queue)" : string.Empty;
+        var undeleted = notDeleted > 0 ? $", {notDeleted} sent but not deleted from the error queue (they will show there again; each is stored once)" : string.Empty;
+        await output.WriteLineAsync(Invariant($"dlq redrive: done: {moved - notDeleted} moved back to login-queue{refused}{undeleted}")).ConfigureAwait(false);
+        return failed + notDeleted > 0 ? 1 : 0;
     }
 
     /// <summary>The row key and the producer's send time travel with the message; the fault attributes stay behind.</summary>

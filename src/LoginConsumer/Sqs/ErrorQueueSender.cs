@@ -1,7 +1,6 @@
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using LoginConsumer.Messaging;
 
 namespace LoginConsumer.Sqs;
 
@@ -22,7 +21,7 @@ public sealed class ErrorQueueSender(IAmazonSQS sqs, TimeProvider time)
 
     private const int MaxReasonLength = 1024;
 
-    public Task SendAsync(string errorQueueUrl, string sourceQueue, Message message, PoisonReason reason, CancellationToken cancellationToken)
+    public Task<SendMessageResponse> SendAsync(string errorQueueUrl, string sourceQueue, Message message, DeadLetterReason reason, CancellationToken cancellationToken)
     {
         var attributes = new Dictionary<string, MessageAttributeValue>
         {

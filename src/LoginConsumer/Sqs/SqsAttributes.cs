@@ -20,6 +20,8 @@ public static class SqsAttributes
 
     private const int MaxRowKeyLength = 128;
 
+    private static readonly long MaxEpochMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     public static readonly List<string> CarriedAttributes = [OriginalMessageIdName, OriginalSentTimestampName];
 
     /// <summary>
@@ -33,11 +35,11 @@ public static class SqsAttributes
     /// <summary>When the producer sent it: the carried original time if present, else SQS's SentTimestamp.</summary>
     public static long? OriginalSentTimestamp(Message message) =>
         message.MessageAttributes?.TryGetValue(OriginalSentTimestampName, out var value) == true
-        && long.TryParse(value.StringValue, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : SentTimestamp(message);
+        && long.TryParse(value.StringValue, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= MaxEpochMs ? ms : SentTimestamp(message);
 
     public static long? SentTimestamp(Message message) =>
         message.Attributes?.TryGetValue(SentTimestampName, out var value) == true
-        && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : null;
+        && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= MaxEpochMs ? ms : null;
 
     public static int ReceiveCount(Message message) =>
         message.Attributes?.TryGetValue(ReceiveCountName, out var value) == true

@@ -15,7 +15,8 @@ public static class SqsClientFactory
 {
     public static AmazonSQSClient Create()
     {
-        var config = new AmazonSQSConfig();
+        // Retries are SqsCallPolicy's alone: the SDK's own would run inside one of its attempts, multiplying both.
+        var config = new AmazonSQSConfig { MaxErrorRetry = 0 };
         return Create(new ChainCredentialsResolvedOnce(config), config);
     }
 

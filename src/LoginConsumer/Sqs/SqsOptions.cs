@@ -31,6 +31,28 @@ public sealed class SqsOptions
     [Range(1, 100_000)]
     public int MaxInFlight { get; set; } = 400;
 
+    /// <summary>
+    /// Most body bytes held at once (received and not yet settled). Before each receive, room for SQS's largest body
+    /// per message asked for is reserved, so memory stays bounded however large the bodies are.
+    /// </summary>
+    [Range(1_048_576, 4_294_967_296)]
+    public long MaxInFlightBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>How long one SQS call may take before it counts as failed (a receive's long-poll wait comes on top).</summary>
+    [TimeSpanRange("00:00:00.100", "00:05:00")]
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts of one SQS call, with jittered backoff between them, before its failure is final.</summary>
+    [Range(1, 100)]
+    public int CallAttempts { get; set; } = 4;
+
+    /// <summary>
+    /// How long settling a message (its delete, its error-queue send, its release) keeps being tried through failures.
+    /// The message stays hidden by the heartbeat meanwhile.
+    /// </summary>
+    [TimeSpanRange("00:00:01", "01:00:00")]
+    public TimeSpan SettleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Most concurrent DeleteMessageBatch calls.</summary>
     [Range(1, 64)]
     public int Deleters { get; set; } = 4;
@@ -67,7 +89,7 @@ public sealed class SqsOptions
 
     /// <summary>
     /// Receive wait in <c>run --until-empty</c>. 0 (short polling) means a receiver that finds nothing parks at once
-    /// instead of after a 1 s long poll, so a drain ends about a second sooner (an empty run: 2.1 s → 1.0 s). It is
+    /// instead of after a long poll, so a drain ends sooner. It is
     /// safe because stopping also needs nothing in flight and SQS's own counts (visible, in flight, delayed) at zero;
     /// a short poll that missed messages only makes the receivers go round again. While only hidden messages are left
     /// (backing off, delayed), the receivers go round once a second.

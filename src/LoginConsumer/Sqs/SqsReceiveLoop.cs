@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginConsumer.Hosting;
 using LoginConsumer.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,24 +10,34 @@ using Microsoft.Extensions.Options;
 namespace LoginConsumer.Sqs;
 
 /// <summary>
-/// N long-poll receivers share one in-flight bound; each received message is handled on its own task.
-/// On stop the receivers stop at once (a long poll in progress is cancelled) and what was started is
-/// finished before the host moves on to stop the batch writer.
+/// The receiver: N long-poll receivers share one in-flight bound, by count and by bytes; each received message gets a
+/// lease at once and is handled on its own task. Every receiver is supervised: a failed receive is logged and tried
+/// again after a jittered backoff, and a receiver that throws is started again. On stop the receivers stop at once (a
+/// long poll in progress is cancelled) and what was started is settled before the host moves on to stop the batch writer.
 /// </summary>
 public sealed partial class SqsReceiveLoop(
     IAmazonSQS sqs,
+    SqsCallPolicy policy,
     QueueTopology topology,
     SqsMessageHandler handler,
+    MessageLeases leases,
     DeleteBatcher deleter,
     VisibilityHeartbeat heartbeat,
     ReceiveGate gate,
     RunMode mode,
+    DrainDetector drain,
+    LoopSupervisor supervisor,
     LoginConsumerTelemetry telemetry,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     IOptions<SqsOptions> options,
     ILogger<SqsReceiveLoop> logger) : BackgroundService
 {
+    public const string LoopName = "receiver";
+
+    /// <summary>SQS's largest message: what a receive must have room for before it asks.</summary>
+    public const int MaxSqsMessageBytes = 1024 * 1024;
+
     /// <summary>
     /// A receive in progress when stop is requested may already be bringing messages back; cancelling it
     /// would leave them hidden until their visibility timeout. It gets this long to return (a busy queue
@@ -38,17 +49,19 @@ public sealed partial class SqsReceiveLoop(
 
     private readonly SqsOptions _options = options.Value;
     private readonly InFlightLimiter _inFlight = new(options.Value.MaxInFlight);
+    private readonly ByteBudget _bytes = new(options.Value.MaxInFlightBytes);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _abortHandling = new();
     private readonly CancellationTokenSource _abortReceives = new();
     private int _handlingCount;
     private volatile bool _draining;
-    private int _emptyReceivers;
-    private TaskCompletionSource _resumeReceivers = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastProgressTicks = time.GetUtcNow().UtcTicks;
 
     /// <summary>Messages received and not yet settled (slots that receivers hold for a poll in progress do not count).</summary>
     public int InFlight => Volatile.Read(ref _handlingCount);
+
+    /// <summary>Body characters of the messages held, and room reserved by receives in progress (an ASCII body's size as SQS counts it).</summary>
+    public long InFlightBytes => _bytes.Used;
 
     /// <summary>
     /// When the loop last showed it is alive: a receive returned, a message was settled, or a receiver is waiting
@@ -93,27 +106,16 @@ public sealed partial class SqsReceiveLoop(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         telemetry.InFlight = () => InFlight;
-        try
-        {
-            await ReceiveUntilStoppedAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The host would stop either way; the exit code must say it failed.
-            LogLoopFailed(ex);
-            Environment.ExitCode = 1;
-            lifetime.StopApplication();
-        }
-    }
-
-    private async Task ReceiveUntilStoppedAsync(CancellationToken stoppingToken)
-    {
         QueueUrls queues;
         try
         {
-            queues = await topology.ResolveAsync(stoppingToken).ConfigureAwait(false);
+            queues = await policy.RunAsync("resolve the queues", topology.ResolveAsync, stoppingToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
         {
             LogTopologyFailed(ex);
             Environment.ExitCode = 1;
@@ -124,10 +126,12 @@ public sealed partial class SqsReceiveLoop(
         LogStarted(_options.QueueName, _options.Receivers, _options.MaxInFlight, mode.UntilEmpty);
         using var heartbeatStop = new CancellationTokenSource();
         var beating = heartbeat.RunAsync(heartbeatStop.Token);
-        var receivers = Enumerable.Range(0, _options.Receivers).Select(_ => ReceiveAsync(queues, stoppingToken)).ToList();
+        var receivers = Enumerable.Range(0, _options.Receivers)
+            .Select(_ => supervisor.RunAsync(LoopName, token => ReceiveAsync(queues, token), stoppingToken))
+            .ToList();
         if (mode.UntilEmpty)
         {
-            receivers.Add(StopWhenEmptyAsync(queues, stoppingToken));
+            receivers.Add(supervisor.RunAsync("drain detector", token => drain.RunAsync(queues.Main, () => InFlight, token), stoppingToken));
         }
 
         await Task.WhenAll(receivers).ConfigureAwait(false);
@@ -140,24 +144,37 @@ public sealed partial class SqsReceiveLoop(
         }
 
         await _drained.Task.ConfigureAwait(false);
+        await deleter.DisposeAsync().ConfigureAwait(false);
         await heartbeatStop.CancelAsync().ConfigureAwait(false);
         await beating.ConfigureAwait(false);
-        await deleter.DisposeAsync().ConfigureAwait(false);
         LogStopped(_options.QueueName);
     }
 
     private async Task ReceiveAsync(QueueUrls queues, CancellationToken stoppingToken)
     {
         var waitSeconds = mode.UntilEmpty ? Math.Min(_options.UntilEmptyWaitTimeSeconds, _options.WaitTimeSeconds) : _options.WaitTimeSeconds;
+        var perReceive = (int)Math.Clamp(_options.MaxInFlightBytes / MaxSqsMessageBytes, 1, _options.MaxMessagesPerReceive);
+        var receiveCall = new SqsCall(1, TimeSpan.FromSeconds(waitSeconds) + policy.CallTimeout, TimeSpan.MaxValue);
         var wasEmpty = false;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             int slots;
+            long reserved;
             try
             {
                 await WaitForGateAsync(stoppingToken).ConfigureAwait(false);
-                slots = await _inFlight.AcquireAsync(_options.MaxMessagesPerReceive, stoppingToken).ConfigureAwait(false);
+                slots = await _inFlight.AcquireAsync(perReceive, stoppingToken).ConfigureAwait(false);
+                reserved = (long)slots * MaxSqsMessageBytes;
+                try
+                {
+                    await _bytes.ReserveAsync(reserved, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    _inFlight.Release(slots);
+                    throw;
+                }
             }
             catch (OperationCanceledException)
             {
@@ -168,28 +185,33 @@ public sealed partial class SqsReceiveLoop(
             var receiveStarted = time.GetUtcNow();
             try
             {
-                var response = await sqs.ReceiveMessageAsync(
-                    ReceiveRequest(queues.Main, slots, waitSeconds, _options.VisibilityTimeoutSeconds),
+                var response = await policy.RunAsync(
+                    "ReceiveMessage",
+                    token => sqs.ReceiveMessageAsync(ReceiveRequest(queues.Main, slots, waitSeconds, _options.VisibilityTimeoutSeconds), token),
+                    receiveCall,
                     _abortReceives.Token).ConfigureAwait(false);
                 messages = response.Messages ?? [];
                 failures = 0;
+                supervisor.RoundSucceeded(LoopName);
             }
             catch (OperationCanceledException) when (_abortReceives.IsCancellationRequested)
             {
+                _bytes.Release(reserved);
                 _inFlight.Release(slots);
                 return;
             }
             catch (Exception ex)
             {
-                // Any failure (service error, network, an HTTP timeout) backs off and retries: a receiver that
-                // died would stop the host as if it had finished.
+                // Any failure (service error, network, a timeout) backs off and tries again.
+                _bytes.Release(reserved);
                 _inFlight.Release(slots);
                 failures++;
-                var backoff = TimeSpan.FromMilliseconds(Math.Min(30_000, 200 * Math.Pow(2, Math.Min(failures, 8))));
-                LogReceiveFailed(ex, backoff);
+                supervisor.RoundFailed(LoopName);
+                var backoff = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, SqsCallPolicy.Backoff(failures).Ticks));
+                LogReceiveFailed(ex, SqsCallPolicy.Describe(ex), backoff);
                 try
                 {
-                    await Task.Delay(backoff, stoppingToken).ConfigureAwait(false);
+                    await Task.Delay(backoff, time, stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -199,6 +221,15 @@ public sealed partial class SqsReceiveLoop(
                 continue;
             }
 
+            // Tracking starts now: from here on each message is extended until it is settled.
+            var received = new List<(MessageLease Lease, long Bytes)>(messages.Count);
+            foreach (var message in messages)
+            {
+                received.Add((leases.Start(queues, message), (long)(message.Body?.Length ?? 0)));
+            }
+
+            _bytes.Take(received.Sum(r => r.Bytes));
+            _bytes.Release(reserved);
             _inFlight.Release(slots - messages.Count);
             Progress();
             LogReceived(messages.Count, slots);
@@ -208,27 +239,23 @@ public sealed partial class SqsReceiveLoop(
             }
 
             var isEmpty = messages.Count == 0;
-            if (isEmpty != wasEmpty)
-            {
-                Interlocked.Add(ref _emptyReceivers, isEmpty ? 1 : -1);
-                wasEmpty = isEmpty;
-            }
+            drain.ReceiverEmpty(wasEmpty, isEmpty);
+            wasEmpty = isEmpty;
 
             if (stoppingToken.IsCancellationRequested)
             {
                 // Received while stopping: not started, so handed back at once rather than worked on.
-                await handler.ReleaseUnstartedAsync(queues.Main, messages).ConfigureAwait(false);
+                await leases.ReleaseUnstartedAsync([.. received.Select(r => r.Lease)]).ConfigureAwait(false);
+                _bytes.Release(received.Sum(r => r.Bytes));
                 _inFlight.Release(messages.Count);
                 return;
             }
 
             if (isEmpty && mode.UntilEmpty)
             {
-                // Draining: a receiver that found nothing waits for the empty check instead of long-polling again, so
-                // that once the queue is empty the host stops with no receive in progress (no wait for one to return).
                 try
                 {
-                    await Volatile.Read(ref _resumeReceivers).Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+                    await drain.WaitForResumeAsync(stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -244,9 +271,10 @@ public sealed partial class SqsReceiveLoop(
                 tags: [new("messaging.system", "aws_sqs"), new("messaging.operation.type", "receive"), new("messaging.destination.name", _options.QueueName), new("messaging.batch.message_count", messages.Count)],
                 startTime: receiveStarted,
                 name: "receive " + _options.QueueName);
-            foreach (var message in messages)
+            foreach (var (lease, bytes) in received)
             {
-                Start(queues, message);
+                Interlocked.Increment(ref _handlingCount);
+                _ = HandleAsync(lease, bytes);
             }
         }
     }
@@ -263,107 +291,30 @@ public sealed partial class SqsReceiveLoop(
         await open.ConfigureAwait(false);
     }
 
-    private void Start(QueueUrls queues, Message message)
-    {
-        Interlocked.Increment(ref _handlingCount);
-        _ = HandleAsync(queues, message);
-    }
-
-    private async Task HandleAsync(QueueUrls queues, Message message)
+    private async Task HandleAsync(MessageLease lease, long bytes)
     {
         try
         {
             await Task.Yield();
-            await handler.HandleAsync(queues, message, _abortHandling.Token).ConfigureAwait(false);
+            await handler.HandleAsync(lease, leases, _abortHandling.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            LogHandlerCrashed(ex, message.MessageId);
+            LogHandlerCrashed(ex, lease.MessageId);
+            if (!lease.IsSettled)
+            {
+                await lease.ReleaseAsync(leases.RedeliveryBackoff(lease.ReceiveCount)).ConfigureAwait(false);
+            }
         }
         finally
         {
             Progress();
+            _bytes.Release(bytes);
             _inFlight.Release(1);
             if (Interlocked.Decrement(ref _handlingCount) == 0 && _draining)
             {
                 _drained.TrySetResult();
             }
-        }
-    }
-
-    /// <summary>Drain mode: stop once every receiver came back empty, nothing is in flight, and SQS counts no message at all (invisible ones will come back).</summary>
-    private async Task StopWhenEmptyAsync(QueueUrls queues, CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                if (Volatile.Read(ref _emptyReceivers) < _options.Receivers || InFlight > 0)
-                {
-                    continue;
-                }
-
-                var contents = await QueueContentsAsync(queues, stoppingToken).ConfigureAwait(false);
-                if (contents == QueueContents.Empty && InFlight == 0)
-                {
-                    LogQueueEmpty(_options.QueueName);
-                    lifetime.StopApplication();
-                    return;
-                }
-
-                if (contents == QueueContents.OnlyHidden)
-                {
-                    // Messages in flight elsewhere, delayed, or backing off: none can be received yet, so look again in a
-                    // second rather than have the receivers short-poll ten times a second until they come back.
-                    await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
-                }
-
-                // Not empty after all: receive again.
-                Interlocked.Exchange(ref _resumeReceivers, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private enum QueueContents
-    {
-        Empty,
-        Visible,
-        OnlyHidden,
-    }
-
-    private async Task<QueueContents> QueueContentsAsync(QueueUrls queues, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var attributes = await sqs.GetQueueAttributesAsync(
-                new GetQueueAttributesRequest
-                {
-                    QueueUrl = queues.Main,
-                    AttributeNames =
-                    [
-                        QueueAttributeName.ApproximateNumberOfMessages,
-                        QueueAttributeName.ApproximateNumberOfMessagesNotVisible,
-                        QueueAttributeName.ApproximateNumberOfMessagesDelayed,
-                    ],
-                },
-                cancellationToken).ConfigureAwait(false);
-            // Only counts of zero mean empty: an answer without them is treated as "not yet".
-            return (attributes.ApproximateNumberOfMessages, attributes.ApproximateNumberOfMessagesNotVisible, attributes.ApproximateNumberOfMessagesDelayed) switch
-            {
-                (0, 0, 0) => QueueContents.Empty,
-                ( > 0, _, _) => QueueContents.Visible,
-                _ => QueueContents.OnlyHidden,
-            };
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Unknown, so not empty; looked at again after the same second's pause.
-            LogReceiveFailed(ex, TimeSpan.FromSeconds(1));
-            return QueueContents.OnlyHidden;
         }
     }
 
@@ -376,17 +327,11 @@ public sealed partial class SqsReceiveLoop(
     [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Stopped receiving from {QueueName}; every started message is settled")]
     private partial void LogStopped(string queueName);
 
-    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "ReceiveMessage failed; retrying in {Backoff}")]
-    private partial void LogReceiveFailed(Exception exception, TimeSpan backoff);
+    [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "ReceiveMessage failed ({Failure}); trying again in {Backoff}")]
+    private partial void LogReceiveFailed(Exception exception, string failure, TimeSpan backoff);
 
-    [LoggerMessage(EventId = 1304, Level = LogLevel.Information, Message = "{QueueName} is empty and nothing is in flight; stopping")]
-    private partial void LogQueueEmpty(string queueName);
-
-    [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "Handling {MessageId} failed unexpectedly; it will be redelivered")]
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "Handling {MessageId} failed unexpectedly; it is released for redelivery")]
     private partial void LogHandlerCrashed(Exception exception, string messageId);
-
-    [LoggerMessage(EventId = 1308, Level = LogLevel.Critical, Message = "The receive loop failed; stopping with exit code 1")]
-    private partial void LogLoopFailed(Exception exception);
 
     [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues; stopping")]
     private partial void LogTopologyFailed(Exception exception);

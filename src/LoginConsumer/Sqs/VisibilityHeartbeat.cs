@@ -1,80 +1,98 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LoginConsumer.Sqs;
 
 /// <summary>
-/// Keeps messages that are still being worked on invisible: on every beat (a third of the visibility
-/// timeout), whatever has been in flight for at least one beat is extended to a full timeout from now, in
-/// ChangeMessageVisibilityBatch calls of up to 10, so about two thirds of a timeout of slack remain for a
-/// late beat. Messages that finish within a beat (nearly all) cost no call at all. A message
-/// stops being extended the moment it is untracked (before it is deleted, dead-lettered or released) and
-/// never past SQS's 12-hour limit from its receipt.
+/// Keeps leased messages invisible while they are worked on: on every beat (a third of the visibility timeout),
+/// whatever has been leased for at least one beat is extended to a full timeout from now, in
+/// ChangeMessageVisibilityBatch calls of up to 10, so about two thirds of a timeout of slack remain for a late beat.
+/// Messages settled within a beat (nearly all) cost no call at all. A round that fails, whatever the failure, is
+/// logged and tried again after a short pause instead of a whole beat; the loop itself never ends before the
+/// service stops. A lease is never extended past SQS's 12-hour limit from its receipt.
 /// </summary>
-public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, TimeProvider time, IOptions<SqsOptions> options, ILogger<VisibilityHeartbeat> logger)
+public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, SqsCallPolicy policy, LoopSupervisor supervisor, TimeProvider time, IOptions<SqsOptions> options, ILogger<VisibilityHeartbeat> logger)
     : IDisposable
 {
+    public const string LoopName = "visibility heartbeat";
+
     private static readonly TimeSpan MaxTotal = TimeSpan.FromHours(12);
 
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.VisibilityTimeoutSeconds);
-    private readonly ConcurrentDictionary<InFlightMessage, byte> _tracked = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<MessageLease, byte> _tracked = new(ReferenceEqualityComparer.Instance);
     private readonly SemaphoreSlim _round = new(1, 1);
+
+    public TimeSpan Timeout => _timeout;
 
     /// <summary>How often the heartbeat looks: a third of the timeout, so a message is extended with time to spare.</summary>
     public TimeSpan Interval => TimeSpan.FromTicks(Math.Clamp(_timeout.Ticks / 3, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(10).Ticks));
 
+    /// <summary>Leases being extended now.</summary>
+    public int Count => _tracked.Count;
+
     public void Dispose() => _round.Dispose();
 
     /// <summary>At least one beat since it was received or last extended, and one more extension would not pass 12 hours since it was received.</summary>
-    public static bool IsDue(InFlightMessage message, DateTimeOffset now, TimeSpan timeout, TimeSpan interval) =>
-        message.VisibleUntil - now <= timeout - interval && now - message.ReceivedAt + timeout <= MaxTotal;
+    public static bool IsDue(DateTimeOffset visibleUntil, DateTimeOffset receivedAt, DateTimeOffset now, TimeSpan timeout, TimeSpan interval) =>
+        visibleUntil - now <= timeout - interval && now - receivedAt + timeout <= MaxTotal;
 
-    public InFlightMessage Track(string queueUrl, Message message)
-    {
-        var now = time.GetUtcNow();
-        var tracked = new InFlightMessage(queueUrl, message.MessageId, message.ReceiptHandle, now, now + _timeout);
-        _tracked.TryAdd(tracked, 0);
-        return tracked;
-    }
+    public void Track(MessageLease lease) => _tracked.TryAdd(lease, 0);
 
-    public void Untrack(InFlightMessage message) => _tracked.TryRemove(message, out _);
+    public void Untrack(MessageLease lease) => _tracked.TryRemove(lease, out _);
 
     /// <summary>
     /// Untracks, and waits out a heartbeat round in progress: one that took its snapshot before the
     /// untrack could otherwise extend the message after the caller made it visible again.
     /// </summary>
-    public async Task UntrackBeforeReleaseAsync(InFlightMessage message)
+    public async Task UntrackBeforeReleaseAsync(MessageLease lease)
     {
-        Untrack(message);
-        await _round.WaitAsync().ConfigureAwait(false);
+        Untrack(lease);
+        await _round.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         _round.Release();
     }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    public Task RunAsync(CancellationToken stoppingToken) => supervisor.RunAsync(LoopName, BeatAsync, stoppingToken);
+
+    private async Task BeatAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
-        try
+        var failures = 0;
+        while (true)
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            var pause = failures == 0 ? Interval : TimeSpan.FromTicks(Math.Min(Interval.Ticks, SqsCallPolicy.Backoff(failures).Ticks));
+            await Task.Delay(pause, time, stoppingToken).ConfigureAwait(false);
+            if (await ExtendDueAsync(stoppingToken).ConfigureAwait(false))
             {
-                await ExtendDueAsync(cancellationToken).ConfigureAwait(false);
+                failures = 0;
+                supervisor.RoundSucceeded(LoopName);
             }
-        }
-        catch (OperationCanceledException)
-        {
+            else
+            {
+                failures++;
+                supervisor.RoundFailed(LoopName);
+            }
         }
     }
 
-    private async Task ExtendDueAsync(CancellationToken cancellationToken)
+    /// <summary>One round; false when any call of it failed (its messages are tried again soon).</summary>
+    private async Task<bool> ExtendDueAsync(CancellationToken stoppingToken)
     {
-        await _round.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _round.WaitAsync(stoppingToken).ConfigureAwait(false);
         try
         {
-            await ExtendRoundAsync(cancellationToken).ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            var interval = Interval;
+            var due = _tracked.Keys.Where(l => IsDue(l.VisibleUntil, l.ReceivedAt, now, _timeout, interval)).ToList();
+            var allExtended = true;
+            foreach (var chunk in SqsBatches.Chunks(due))
+            {
+                allExtended &= await ExtendAsync(chunk, now, stoppingToken).ConfigureAwait(false);
+            }
+
+            return allExtended;
         }
         finally
         {
@@ -82,48 +100,43 @@ public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, TimeProvider tim
         }
     }
 
-    private async Task ExtendRoundAsync(CancellationToken cancellationToken)
+    private async Task<bool> ExtendAsync(MessageLease[] chunk, DateTimeOffset now, CancellationToken stoppingToken)
     {
-        var now = time.GetUtcNow();
-        var interval = Interval;
-        var due = _tracked.Keys.Where(m => IsDue(m, now, _timeout, interval)).ToList();
-        foreach (var chunk in due.Chunk(10))
+        try
         {
-            try
-            {
-                var response = await sqs.ChangeMessageVisibilityBatchAsync(
+            // One attempt per round: the next round, a moment later, is the retry, and sees what was settled meanwhile.
+            var response = await policy.RunAsync(
+                "ChangeMessageVisibilityBatch (heartbeat)",
+                token => sqs.ChangeMessageVisibilityBatchAsync(
                     new ChangeMessageVisibilityBatchRequest
                     {
-                        QueueUrl = chunk[0].QueueUrl,
-                        Entries =
-                        [
-                            .. chunk.Select((m, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)
-                            {
-                                VisibilityTimeout = (int)_timeout.TotalSeconds,
-                            }),
-                        ],
+                        QueueUrl = chunk[0].Queues.Main,
+                        Entries = [.. chunk.Select((l, i) => new ChangeMessageVisibilityBatchRequestEntry(SqsBatches.Id(i), l.ReceiptHandle) { VisibilityTimeout = (int)_timeout.TotalSeconds })],
                     },
-                    cancellationToken).ConfigureAwait(false);
-                var failed = new HashSet<string>(response.Failed?.Select(f => f.Id) ?? [], StringComparer.Ordinal);
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    if (failed.Contains(i.ToString(CultureInfo.InvariantCulture)))
-                    {
-                        // Usually the message was settled between the snapshot and the call.
-                        LogExtendFailed(chunk[i].MessageId);
-                    }
-                    else
-                    {
-                        chunk[i].VisibleUntil = now + _timeout;
-                    }
-                }
-
-                LogExtended(chunk.Length - failed.Count, _timeout);
-            }
-            catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException)
+                    token),
+                new SqsCall(1, policy.CallTimeout, TimeSpan.MaxValue),
+                stoppingToken).ConfigureAwait(false);
+            var failed = new HashSet<int>((response.Failed ?? []).Select(f => SqsBatches.Index(f.Id)));
+            for (var i = 0; i < chunk.Length; i++)
             {
-                LogHeartbeatFailed(ex, chunk.Length);
+                if (failed.Contains(i))
+                {
+                    // Usually the message was settled between the snapshot and the call.
+                    LogExtendFailed(chunk[i].MessageId);
+                }
+                else
+                {
+                    chunk[i].VisibleUntil = now + _timeout;
+                }
             }
+
+            LogExtended(chunk.Length - failed.Count, _timeout);
+            return true;
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            LogHeartbeatFailed(ex, chunk.Length, SqsCallPolicy.Describe(ex));
+            return false;
         }
     }
 
@@ -133,6 +146,6 @@ public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, TimeProvider tim
     [LoggerMessage(EventId = 1402, Level = LogLevel.Debug, Message = "Could not extend the visibility of {MessageId}; it was probably settled meanwhile")]
     private partial void LogExtendFailed(string messageId);
 
-    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "ChangeMessageVisibilityBatch for {Count} messages failed; will try again on the next beat")]
-    private partial void LogHeartbeatFailed(Exception exception, int count);
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "ChangeMessageVisibilityBatch for {Count} messages failed ({Failure}); trying again shortly")]
+    private partial void LogHeartbeatFailed(Exception exception, int count, string failure);
 }

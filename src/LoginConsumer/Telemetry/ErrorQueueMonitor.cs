@@ -14,6 +14,7 @@ namespace LoginConsumer.Telemetry;
 /// </summary>
 public sealed partial class ErrorQueueMonitor(
     IAmazonSQS sqs,
+    SqsCallPolicy policy,
     QueueTopology topology,
     LoginConsumerTelemetry telemetry,
     TimeProvider time,
@@ -33,10 +34,20 @@ public sealed partial class ErrorQueueMonitor(
         {
             try
             {
-                var queues = await topology.ResolveAsync(stoppingToken).ConfigureAwait(false);
-                var (depth, oldest) = await PollAsync(sqs, queues.Error, time, options.Value.ErrorQueueAgePeek, stoppingToken).ConfigureAwait(false);
+                // Each poll is one try within the call timeout; the next tick is the retry.
+                var once = new SqsCall(1, policy.CallTimeout, TimeSpan.MaxValue);
+                var queues = await policy.RunAsync("resolve the queues", topology.ResolveAsync, once, stoppingToken).ConfigureAwait(false);
+                var (depth, oldest) = await policy.RunAsync(
+                    "poll the error queue",
+                    token => PollAsync(sqs, queues.Error, time, options.Value.ErrorQueueAgePeek, token),
+                    once,
+                    stoppingToken).ConfigureAwait(false);
                 telemetry.ErrorQueuePolled(depth, oldest, ageKnown: options.Value.ErrorQueueAgePeek);
-                var main = await sqs.GetQueueAttributesAsync(queues.Main, [QueueAttributeName.ApproximateNumberOfMessages], stoppingToken).ConfigureAwait(false);
+                var main = await policy.RunAsync(
+                    "GetQueueAttributes",
+                    token => sqs.GetQueueAttributesAsync(queues.Main, [QueueAttributeName.ApproximateNumberOfMessages], token),
+                    once,
+                    stoppingToken).ConfigureAwait(false);
                 telemetry.QueuePolled(main.ApproximateNumberOfMessages);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -45,7 +56,7 @@ public sealed partial class ErrorQueueMonitor(
             }
             catch (Exception ex)
             {
-                LogPollFailed(ex, options.Value.ErrorQueueName);
+                LogPollFailed(ex, options.Value.ErrorQueueName, SqsCallPolicy.Describe(ex));
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
@@ -78,6 +89,6 @@ public sealed partial class ErrorQueueMonitor(
         return (depth, oldest == 0 ? null : time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(oldest));
     }
 
-    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Could not poll the error queue {QueueName} for metrics")]
-    private partial void LogPollFailed(Exception exception, string queueName);
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Could not poll the error queue {QueueName} for metrics ({Failure}); trying again on the next tick")]
+    private partial void LogPollFailed(Exception exception, string queueName, string failure);
 }

@@ -37,6 +37,13 @@ public sealed class TestScope : IAsyncDisposable
 
     public LocalServices Services { get; }
 
+    /// <summary>An SQS client for <paramref name="endpoint"/> (a fault proxy's) with the same region and credentials as the shared one.</summary>
+    public static AmazonSQSClient SqsClient(string endpoint) => new(new AmazonSQSConfig
+    {
+        ServiceURL = endpoint,
+        AuthenticationRegion = Environment.GetEnvironmentVariable("AWS_REGION"),
+    });
+
     public IAmazonSQS Sqs { get; }
 
     public string DatabaseName { get; }

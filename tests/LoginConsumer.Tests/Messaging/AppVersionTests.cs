@@ -25,6 +25,9 @@ public sealed class AppVersionTests
     [InlineData("1.1000")]
     [InlineData("1.2.3.4")]
     [InlineData("v1.2")]
+    [InlineData("١.٢")]
+    [InlineData("1.٢.3")]
+    [InlineData("１.2")]
     public void Encode_NotANumericVersion_GivesNull(string? version) => Assert.Null(AppVersion.Encode(version));
 
     [Fact]

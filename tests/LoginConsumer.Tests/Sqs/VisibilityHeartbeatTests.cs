@@ -10,32 +10,30 @@ public sealed class VisibilityHeartbeatTests
 
     [Fact]
     public void IsDue_LessThanOneBeatInFlight_IsNotDue() =>
-        Assert.False(VisibilityHeartbeat.IsDue(Message(visibleUntil: Received + Timeout), Received.AddSeconds(9), Timeout, Beat));
+        Assert.False(VisibilityHeartbeat.IsDue(Received + Timeout, Received, Received.AddSeconds(9), Timeout, Beat));
 
     [Fact]
     public void IsDue_OneBeatInFlight_IsDue() =>
-        Assert.True(VisibilityHeartbeat.IsDue(Message(visibleUntil: Received + Timeout), Received.AddSeconds(10), Timeout, Beat));
+        Assert.True(VisibilityHeartbeat.IsDue(Received + Timeout, Received, Received.AddSeconds(10), Timeout, Beat));
 
     [Fact]
     public void IsDue_ExtendedLessThanABeatAgo_IsNotDue()
     {
         var now = Received.AddMinutes(5);
-        Assert.False(VisibilityHeartbeat.IsDue(Message(visibleUntil: now.AddSeconds(25)), now, Timeout, Beat));
+        Assert.False(VisibilityHeartbeat.IsDue(now.AddSeconds(25), Received, now, Timeout, Beat));
     }
 
     [Fact]
     public void IsDue_OneMoreExtensionWouldPassTwelveHours_IsNotDue()
     {
         var now = Received + TimeSpan.FromHours(12) - TimeSpan.FromSeconds(20);
-        Assert.False(VisibilityHeartbeat.IsDue(Message(visibleUntil: now.AddSeconds(5)), now, Timeout, Beat));
+        Assert.False(VisibilityHeartbeat.IsDue(now.AddSeconds(5), Received, now, Timeout, Beat));
     }
 
     [Fact]
     public void IsDue_ExtensionEndingExactlyAtTwelveHours_IsStillDue()
     {
         var now = Received + TimeSpan.FromHours(12) - Timeout;
-        Assert.True(VisibilityHeartbeat.IsDue(Message(visibleUntil: now.AddSeconds(5)), now, Timeout, Beat));
+        Assert.True(VisibilityHeartbeat.IsDue(now.AddSeconds(5), Received, now, Timeout, Beat));
     }
-
-    private static InFlightMessage Message(DateTimeOffset visibleUntil) => new("q", "m", "h", Received, visibleUntil);
 }

@@ -1,0 +1,142 @@
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer.Sqs;
+
+/// <summary>
+/// Starts a lease for every received message and carries out its settlement. A lease stays with the heartbeat until
+/// its delete or its dead-letter send is over, so a settlement that retries through an SQS outage keeps the message
+/// hidden meanwhile. Each SQS call goes through <see cref="SqsCallPolicy"/> within <see cref="SqsOptions.SettleTimeout"/>.
+/// </summary>
+public sealed partial class MessageLeases(
+    IAmazonSQS sqs,
+    SqsCallPolicy policy,
+    DeleteBatcher deleter,
+    ErrorQueueSender errorQueue,
+    VisibilityHeartbeat heartbeat,
+    TimeProvider time,
+    IOptions<SqsOptions> options,
+    ILogger<MessageLeases> logger)
+{
+    private readonly SqsOptions _options = options.Value;
+
+    /// <summary>Tracking starts here, at receipt: the heartbeat extends the lease from now on.</summary>
+    public MessageLease Start(QueueUrls queues, Message message)
+    {
+        var now = time.GetUtcNow();
+        var lease = new MessageLease(queues, message, SqsAttributes.ReceiveCount(message), now, now + heartbeat.Timeout, this);
+        heartbeat.Track(lease);
+        return lease;
+    }
+
+    /// <summary>Releases leases that were received but never started (the receive returned while stopping), in batches.</summary>
+    public async Task ReleaseUnstartedAsync(IReadOnlyList<MessageLease> leases)
+    {
+        var unsettled = leases.Where(l => l.TrySettleForBatchRelease()).ToList();
+        foreach (var lease in unsettled)
+        {
+            await heartbeat.UntrackBeforeReleaseAsync(lease).ConfigureAwait(false);
+        }
+
+        foreach (var chunk in SqsBatches.Chunks(unsettled))
+        {
+            try
+            {
+                var response = await policy.RunAsync(
+                    "ChangeMessageVisibilityBatch",
+                    token => sqs.ChangeMessageVisibilityBatchAsync(
+                        new ChangeMessageVisibilityBatchRequest
+                        {
+                            QueueUrl = chunk[0].Queues.Main,
+                            Entries = [.. chunk.Select((l, i) => new ChangeMessageVisibilityBatchRequestEntry(SqsBatches.Id(i), l.ReceiptHandle) { VisibilityTimeout = 0 })],
+                        },
+                        token),
+                    SettleCall,
+                    CancellationToken.None).ConfigureAwait(false);
+                LogReleasedUnstarted(chunk.Length - (response.Failed?.Count ?? 0));
+            }
+            catch (Exception ex)
+            {
+                LogVisibilityChangeFailed(ex, chunk[0].MessageId, SqsCallPolicy.Describe(ex));
+            }
+        }
+    }
+
+    private SqsCall SettleCall => new(int.MaxValue, policy.CallTimeout, _options.SettleTimeout);
+
+    internal async Task<bool> CompleteAsync(MessageLease lease)
+    {
+        try
+        {
+            return await deleter.DeleteAsync(lease.Queues.Main, lease.MessageId, lease.ReceiptHandle).ConfigureAwait(false);
+        }
+        finally
+        {
+            heartbeat.Untrack(lease);
+        }
+    }
+
+    internal async Task<bool> DeadLetterAsync(MessageLease lease, DeadLetterReason reason)
+    {
+        try
+        {
+            // CancellationToken.None: a send cut short by shutdown would leave the message to come back and be sent again;
+            // SettleTimeout bounds it instead.
+            await policy.RunAsync(
+                "SendMessage (error queue)",
+                token => errorQueue.SendAsync(lease.Queues.Error, _options.QueueName, lease.Message, reason, token),
+                SettleCall,
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Not in the error queue, so it must not be deleted: it comes back after the backoff and is tried again.
+            var backoff = RedeliveryBackoff(lease.ReceiveCount);
+            LogDeadLetterFailed(ex, lease.MessageId, lease.ReceiveCount, SqsCallPolicy.Describe(ex), backoff);
+            await ReleaseAsync(lease, backoff).ConfigureAwait(false);
+            return false;
+        }
+
+        LogDeadLettered(lease.MessageId, lease.ReceiveCount, reason.Code, reason.Message);
+        await CompleteAsync(lease).ConfigureAwait(false);
+        return true;
+    }
+
+    internal async Task ReleaseAsync(MessageLease lease, TimeSpan visibleIn)
+    {
+        await heartbeat.UntrackBeforeReleaseAsync(lease).ConfigureAwait(false);
+        try
+        {
+            await policy.RunAsync(
+                "ChangeMessageVisibility",
+                token => sqs.ChangeMessageVisibilityAsync(lease.Queues.Main, lease.ReceiptHandle, (int)visibleIn.TotalSeconds, token),
+                SettleCall,
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // It comes back when its current visibility timeout ends instead.
+            LogVisibilityChangeFailed(ex, lease.MessageId, SqsCallPolicy.Describe(ex));
+        }
+    }
+
+    /// <summary>After retries spent: this × 4^(receives − 1), at most <see cref="SqsOptions.RedeliveryBackoffMax"/>.</summary>
+    public TimeSpan RedeliveryBackoff(int receiveCount) =>
+        TimeSpan.FromTicks((long)Math.Min(
+            _options.RedeliveryBackoffMax.Ticks,
+            _options.RedeliveryBackoffBase.Ticks * Math.Pow(4, Math.Clamp(receiveCount - 1, 0, 20))));
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Moved {MessageId} (receive {ReceiveCount}) to the error queue: {ReasonCode}: {Reason}")]
+    private partial void LogDeadLettered(string messageId, int receiveCount, string reasonCode, string reason);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Could not send poison message {MessageId} (receive {ReceiveCount}) to the error queue ({Failure}); released to come back in {Backoff}")]
+    private partial void LogDeadLetterFailed(Exception exception, string messageId, int receiveCount, string failure, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Released {Count} messages received while stopping, unstarted; they are visible again at once")]
+    private partial void LogReleasedUnstarted(int count);
+
+    [LoggerMessage(EventId = 1206, Level = LogLevel.Warning, Message = "Could not change the visibility of {MessageId} ({Failure}); it returns when its visibility timeout ends")]
+    private partial void LogVisibilityChangeFailed(Exception exception, string messageId, string failure);
+}

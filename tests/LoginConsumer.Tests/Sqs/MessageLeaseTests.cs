@@ -1,0 +1,207 @@
+using Amazon.SQS.Model;
+using LoginConsumer.Hosting;
+using LoginConsumer.Sqs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer.Tests.Sqs;
+
+/// <summary>Every settlement of a lease against every way its SQS calls fail, under the real SDK client, without SQS.</summary>
+public sealed class MessageLeaseTests : IAsyncDisposable
+{
+    private const string Delete = "DeleteMessageBatch";
+    private const string Send = "SendMessage";
+    private const string Visibility = "ChangeMessageVisibility";
+
+    private static readonly QueueUrls Queues = new("http://sqs.test/000000000000/login-queue", "http://sqs.test/000000000000/login-queue_error");
+    private static readonly DeadLetterReason Reason = new("invalid_ip", "ip is not a valid address.", "PoisonMessageException");
+
+    private readonly ScriptedSqs _sqs = new();
+    private readonly SqsOptions _options = new()
+    {
+        Deleters = 1,
+        CallTimeout = TimeSpan.FromMilliseconds(200),
+        SettleTimeout = TimeSpan.FromSeconds(3),
+        RedeliveryBackoffBase = TimeSpan.FromSeconds(5),
+    };
+
+    private readonly DeleteBatcher _deleter;
+    private readonly MessageLeases _leases;
+    private readonly VisibilityHeartbeat _heartbeat;
+
+    public MessageLeaseTests()
+    {
+        var client = _sqs.Client();
+        var options = Options.Create(_options);
+        var time = TimeProvider.System;
+        var policy = new SqsCallPolicy(options, time, NullLogger<SqsCallPolicy>.Instance);
+        var supervisor = new LoopSupervisor(time, NullLogger<LoopSupervisor>.Instance);
+        _deleter = new DeleteBatcher(client, policy, supervisor, time, options, NullLogger<DeleteBatcher>.Instance);
+        _heartbeat = new VisibilityHeartbeat(client, policy, supervisor, time, options, NullLogger<VisibilityHeartbeat>.Instance);
+        _leases = new MessageLeases(client, policy, _deleter, new ErrorQueueSender(client, time), _heartbeat, time, options, NullLogger<MessageLeases>.Instance);
+    }
+
+    public static TheoryData<SqsFault> TransientFaults => new() { SqsFault.Reset, SqsFault.Refused, SqsFault.Hang, SqsFault.ServerError };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _deleter.DisposeAsync();
+        _heartbeat.Dispose();
+        _sqs.Dispose();
+    }
+
+    [Fact]
+    public async Task Complete_NoFailure_DeletesOnceAndStopsExtending()
+    {
+        var lease = Start();
+        Assert.Equal(1, _heartbeat.Count);
+
+        Assert.True(await lease.CompleteAsync());
+
+        Assert.Equal(1, _sqs.Successes(Delete));
+        Assert.Equal(0, _heartbeat.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(TransientFaults))]
+    public async Task Complete_TransientFailures_RetriesUntilDeleted(SqsFault fault)
+    {
+        _sqs.Fail(Delete, fault, times: 2);
+
+        Assert.True(await Start().CompleteAsync());
+
+        Assert.Equal(3, _sqs.Calls(Delete));
+        Assert.Equal(1, _sqs.Successes(Delete));
+    }
+
+    [Fact]
+    public async Task Complete_EntryFailedOnSqsSide_RetriesThatEntry()
+    {
+        _sqs.Fail(Delete, SqsFault.PartialTransient);
+
+        Assert.True(await Start().CompleteAsync());
+
+        Assert.Equal(2, _sqs.Calls(Delete));
+    }
+
+    [Theory]
+    [InlineData(SqsFault.SenderFault)]
+    [InlineData(SqsFault.PartialSenderFault)]
+    public async Task Complete_SqsSaysTheRequestIsWrong_GivesUpAtOnceWithoutThrowing(SqsFault fault)
+    {
+        _sqs.Fail(Delete, fault, times: 5);
+
+        Assert.False(await Start().CompleteAsync());
+
+        Assert.Equal(1, _sqs.Calls(Delete));
+        Assert.Equal(0, _heartbeat.Count);
+    }
+
+    [Fact]
+    public async Task Complete_FailingLongerThanTheSettleTimeout_GivesUpWithinIt()
+    {
+        _sqs.Fail(Delete, SqsFault.Hang, times: 1_000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        Assert.False(await Start().CompleteAsync());
+
+        Assert.InRange(clock.Elapsed, _options.SettleTimeout - TimeSpan.FromSeconds(1), _options.SettleTimeout + TimeSpan.FromSeconds(2));
+        Assert.Equal(0, _heartbeat.Count);
+    }
+
+    [Fact]
+    public async Task DeadLetter_NoFailure_SendsWithTheReasonThenDeletes()
+    {
+        Assert.True(await Start().DeadLetterAsync(Reason));
+
+        var sent = _sqs.Requests.Single(r => r.Operation == Send).Body;
+        Assert.Equal(Queues.Error, (string?)sent["QueueUrl"]);
+        Assert.Equal("invalid_ip", (string?)sent["MessageAttributes"]![ErrorQueueSender.ReasonCodeAttribute]!["StringValue"]);
+        Assert.Equal(1, _sqs.Successes(Delete));
+        Assert.Equal(0, _sqs.Calls(Visibility));
+    }
+
+    [Theory]
+    [MemberData(nameof(TransientFaults))]
+    public async Task DeadLetter_SendFailsTransiently_RetriesThenSendsOnceAndDeletes(SqsFault fault)
+    {
+        _sqs.Fail(Send, fault, times: 2);
+
+        Assert.True(await Start().DeadLetterAsync(Reason));
+
+        Assert.Equal(1, _sqs.Successes(Send));
+        Assert.Equal(1, _sqs.Successes(Delete));
+    }
+
+    [Theory]
+    [InlineData(SqsFault.Reset)]
+    [InlineData(SqsFault.SenderFault)]
+    public async Task DeadLetter_SendNeverSucceeds_IsReleasedWithBackoffAndNeverDeleted(SqsFault fault)
+    {
+        _sqs.Fail(Send, fault, times: 1_000);
+
+        Assert.False(await Start(receiveCount: 2).DeadLetterAsync(Reason));
+
+        Assert.Equal(0, _sqs.Calls(Delete));
+        var release = _sqs.Requests.Single(r => r.Operation == Visibility && r.Answered).Body;
+        Assert.Equal(20, (int)release["VisibilityTimeout"]!); // 5 s × 4^(2 − 1)
+        Assert.Equal(0, _heartbeat.Count);
+    }
+
+    [Fact]
+    public async Task DeadLetter_SentButDeleteNeverSucceeds_StillCountsAsDeadLetteredOnce()
+    {
+        _sqs.Fail(Delete, SqsFault.SenderFault);
+
+        Assert.True(await Start().DeadLetterAsync(Reason));
+
+        Assert.Equal(1, _sqs.Successes(Send));
+        Assert.Equal(0, _sqs.Successes(Delete));
+    }
+
+    [Theory]
+    [MemberData(nameof(TransientFaults))]
+    public async Task Release_TransientFailures_RetriesUntilTheVisibilityIsSet(SqsFault fault)
+    {
+        _sqs.Fail(Visibility, fault, times: 2);
+
+        await Start().ReleaseAsync(TimeSpan.FromSeconds(7));
+
+        var set = _sqs.Requests.Single(r => r.Operation == Visibility && r.Answered).Body;
+        Assert.Equal(7, (int)set["VisibilityTimeout"]!);
+        Assert.Equal(0, _sqs.Calls(Delete));
+    }
+
+    [Fact]
+    public async Task Release_NeverSucceeds_EndsWithoutThrowing()
+    {
+        _sqs.Fail(Visibility, SqsFault.SenderFault, times: 1_000);
+
+        await Start().ReleaseAsync(TimeSpan.Zero);
+
+        Assert.Equal(1, _sqs.Calls(Visibility));
+        Assert.Equal(0, _heartbeat.Count);
+    }
+
+    [Fact]
+    public async Task Settle_Twice_TheSecondDoesNothing()
+    {
+        var lease = Start();
+        Assert.True(await lease.CompleteAsync());
+
+        Assert.False(await lease.DeadLetterAsync(Reason));
+        await lease.ReleaseAsync(TimeSpan.Zero);
+        Assert.False(await lease.CompleteAsync());
+
+        Assert.Single(_sqs.Requests);
+        Assert.True(lease.IsSettled);
+    }
+
+    private MessageLease Start(int receiveCount = 1) => _leases.Start(Queues, new Message
+    {
+        MessageId = Guid.NewGuid().ToString(),
+        ReceiptHandle = "handle-" + Guid.NewGuid().ToString("N"),
+        Body = """{"user_id": "u1"}""",
+        Attributes = new Dictionary<string, string> { [SqsAttributes.ReceiveCountName] = receiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+    });
+}
