@@ -99,9 +99,38 @@ public sealed class BatchWriterTests : IAsyncLifetime
         await host.StopAsync();
     }
 
-    private static UserLogin Row(string messageId) => new()
+    [Fact]
+    public async Task WriteAsync_OneRowTheDatabaseAlwaysRejects_FailsThatRowAloneAndStoresTheRest()
+    {
+        // A rule the analysts might add: the table refuses one locale. Nothing but that row's own data decides it.
+        await using (var connection = new Npgsql.NpgsqlConnection(_scope.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var check = new Npgsql.NpgsqlCommand("ALTER TABLE user_logins ADD CONSTRAINT no_xx CHECK (locale IS DISTINCT FROM 'XX')", connection);
+            await check.ExecuteNonQueryAsync();
+        }
+
+        using var host = _scope.BuildInProcessConsumer(new Dictionary<string, string?> { ["BatchWriter:MaxBatchDelay"] = "00:00:00.300" });
+        using var batches = new BatchSizes(host);
+        await host.StartAsync();
+        var writer = host.Services.GetRequiredService<LoginBatchWriter>();
+
+        var writes = Enumerable.Range(1, 9).Select(i => writer.WriteAsync(Row("m-" + i, i == 6 ? "XX" : "SE"), CancellationToken.None)).ToList();
+        var outcomes = await Task.WhenAll(writes.Select(w => Record.ExceptionAsync(() => w.WaitAsync(TimeSpan.FromSeconds(30)))));
+        await host.StopAsync();
+
+        var rejected = Assert.IsType<RowRejectedException>(outcomes[5]);
+        Assert.Equal("23514", rejected.SqlState);
+        Assert.Equal("rejected_by_database", LoginConsumer.Messaging.PoisonClassifier.Classify(rejected)?.Code);
+        Assert.All(outcomes.Where((_, i) => i != 5), Assert.Null);
+        Assert.Equal(8, await _scope.RowCountAsync());
+        Assert.Equal(8, batches.Recorded.Sum());
+    }
+
+    private static UserLogin Row(string messageId, string? locale = null) => new()
     {
         MessageId = messageId,
+        Locale = locale,
         UserId = "u-" + messageId,
         CreateDate = new DateOnly(2026, 11, 26),
     };

@@ -153,7 +153,7 @@ public static class DlqCommand
         try
         {
             // JsonDocument, not JsonNode: a body that repeats a key is shown (as repeated), not a failure of the whole list.
-            document = JsonDocument.Parse(SqsBody.Decode(body));
+            document = JsonDocument.Parse(SqsBody.Unwrap(body));
         }
         catch (JsonException)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using MassTransit.Transports;
 using Microsoft.Extensions.Options;
 
@@ -13,12 +14,20 @@ public sealed class LoginMessageProcessor(IReceiveEndpointDispatcher dispatcher,
 {
     private readonly ConsumerOptions _options = options.Value;
 
-    public async Task<ProcessingOutcome> ProcessAsync(byte[] body, TransportFacts facts, CancellationToken cancellationToken)
+    public async Task<ProcessingOutcome> ProcessAsync(string body, TransportFacts facts, CancellationToken cancellationToken)
     {
         try
         {
-            JsonBodyInspector.Check(body, _options.MaxBodyBytes, _options.MaxJsonDepth);
-            await dispatcher.Dispatch(body, Headers(facts), cancellationToken).ConfigureAwait(false);
+            // UTF-8 takes at least a byte per UTF-16 unit, so a body longer in characters than the limit is too large
+            // in bytes too: decided before a byte is copied.
+            if (body.Length > _options.MaxBodyBytes)
+            {
+                throw new PoisonMessageException("too_large", $"The body is at least {body.Length} bytes; at most {_options.MaxBodyBytes} are accepted.");
+            }
+
+            var bytes = Encoding.UTF8.GetBytes(body);
+            JsonBodyInspector.Check(bytes, _options.MaxBodyBytes, _options.MaxJsonDepth);
+            await dispatcher.Dispatch(bytes, Headers(facts), cancellationToken).ConfigureAwait(false);
             return ProcessingOutcome.Stored;
         }
         catch (Exception ex)

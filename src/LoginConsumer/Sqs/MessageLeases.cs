@@ -66,6 +66,12 @@ public sealed partial class MessageLeases(
 
     private SqsCall SettleCall => new(int.MaxValue, policy.CallTimeout, _options.SettleTimeout);
 
+    /// <summary>
+    /// An error-queue send cut short by its timeout may still have been stored, and its retry would then be a second
+    /// copy: a body of up to 1 MiB gets half the settle time per attempt, so only a real hang is cut.
+    /// </summary>
+    private SqsCall SendCall => new(int.MaxValue, TimeSpan.FromTicks(Math.Max(policy.CallTimeout.Ticks, _options.SettleTimeout.Ticks / 2)), _options.SettleTimeout);
+
     internal async Task<bool> CompleteAsync(MessageLease lease)
     {
         try
@@ -87,7 +93,7 @@ public sealed partial class MessageLeases(
             await policy.RunAsync(
                 "SendMessage (error queue)",
                 token => errorQueue.SendAsync(lease.Queues.Error, _options.QueueName, lease.Message, reason, token),
-                SettleCall,
+                SendCall,
                 CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)

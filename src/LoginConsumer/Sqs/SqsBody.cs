@@ -1,10 +1,9 @@
-using System.Text;
 using System.Text.Json;
 
 namespace LoginConsumer.Sqs;
 
 /// <summary>
-/// The bytes to dispatch for an SQS body. Two transport wrappings are removed, nothing else is changed:
+/// The text to process for an SQS body. Two transport wrappings are removed, nothing else is changed:
 /// a leading byte-order mark, and the SNS notification envelope that an SNS → SQS subscription without
 /// raw message delivery puts around the published message.
 /// </summary>
@@ -12,7 +11,7 @@ public static class SqsBody
 {
     private const char ByteOrderMark = '\uFEFF';
 
-    public static byte[] Decode(string? body)
+    public static string Unwrap(string? body)
     {
         var text = (body ?? string.Empty).TrimStart(ByteOrderMark);
         if (TryUnwrapSnsNotification(text, out var inner))
@@ -20,7 +19,7 @@ public static class SqsBody
             text = inner.TrimStart(ByteOrderMark);
         }
 
-        return Encoding.UTF8.GetBytes(text);
+        return text;
     }
 
     private static bool TryUnwrapSnsNotification(string text, out string message)

@@ -39,7 +39,7 @@ public sealed partial class SqsMessageHandler(
         }
 
         var sent = SqsAttributes.OriginalSentTimestamp(message) ?? time.GetUtcNow().ToUnixTimeMilliseconds();
-        var incoming = new IncomingMessage(message.MessageId, SqsAttributes.RowKey(message), sent, receiveCount, SqsBody.Decode(message.Body));
+        var incoming = new IncomingMessage(message.MessageId, SqsAttributes.RowKey(message), sent, receiveCount, SqsBody.Unwrap(message.Body));
         MessageOutcome outcome;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdownToken))
         {

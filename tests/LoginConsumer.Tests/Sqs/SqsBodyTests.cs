@@ -9,13 +9,13 @@ public sealed class SqsBodyTests
     private const string Login = """{"user_id": "u", "ip": "1.2.3.4"}""";
 
     [Fact]
-    public void Decode_BareLoginEvent_IsUnchanged() => Assert.Equal(Login, Encoding.UTF8.GetString(SqsBody.Decode(Login)));
+    public void Unwrap_BareLoginEvent_IsUnchanged() => Assert.Equal(Login, SqsBody.Unwrap(Login));
 
     [Fact]
-    public void Decode_LeadingByteOrderMark_IsRemoved() => Assert.Equal(Login, Encoding.UTF8.GetString(SqsBody.Decode("\uFEFF" + Login)));
+    public void Unwrap_LeadingByteOrderMark_IsRemoved() => Assert.Equal(Login, SqsBody.Unwrap("\uFEFF" + Login));
 
     [Fact]
-    public void Decode_SnsNotificationEnvelope_GivesThePublishedMessage()
+    public void Unwrap_SnsNotificationEnvelope_GivesThePublishedMessage()
     {
         var envelope = JsonSerializer.Serialize(new Dictionary<string, string>
         {
@@ -27,7 +27,7 @@ public sealed class SqsBodyTests
             ["SignatureVersion"] = "1",
         });
 
-        Assert.Equal(Login, Encoding.UTF8.GetString(SqsBody.Decode(envelope)));
+        Assert.Equal(Login, SqsBody.Unwrap(envelope));
     }
 
     [Theory]
@@ -35,5 +35,5 @@ public sealed class SqsBodyTests
     [InlineData("""{"Type": "Notification", "Message": "{}", "note": "no \"TopicArn\" key"}""")]
     [InlineData("""{"Type": "Notification", "TopicArn": "arn:x", "Message": {"user_id": "u"}}""")]
     [InlineData("""{"Type": "Notification", "TopicArn": "arn:x" broken""")]
-    public void Decode_NotAnSnsNotification_IsUnchanged(string body) => Assert.Equal(body, Encoding.UTF8.GetString(SqsBody.Decode(body)));
+    public void Unwrap_NotAnSnsNotification_IsUnchanged(string body) => Assert.Equal(body, SqsBody.Unwrap(body));
 }
