@@ -46,8 +46,8 @@ public sealed class IdempotencyTests : IAsyncLifetime
         var handler = host.Services.GetRequiredService<SqsMessageHandler>();
         var leases = host.Services.GetRequiredService<MessageLeases>();
         var queues = new QueueUrls(_scope.QueueUrl, _scope.ErrorQueueUrl);
-        await handler.HandleAsync(leases.Start(queues, firstDelivery), leases, CancellationToken.None);
-        await handler.HandleAsync(leases.Start(queues, secondDelivery), leases, CancellationToken.None);
+        await handler.HandleAsync(leases.Start(queues, firstDelivery)!, leases, CancellationToken.None);
+        await handler.HandleAsync(leases.Start(queues, secondDelivery)!, leases, CancellationToken.None);
         await host.StopAsync();
 
         var row = Assert.Single(await _scope.RowsAsync());

@@ -10,13 +10,16 @@ namespace LoginConsumer.Sqs;
 public sealed class MessageLease
 {
     private readonly MessageLeases _owner;
-    private int _settled;
+    private readonly object _gate = new();
+    private bool _settled;
+    private string _receiptHandle;
 
     internal MessageLease(QueueUrls queues, Message message, int receiveCount, DateTimeOffset receivedAt, DateTimeOffset visibleUntil, MessageLeases owner)
     {
         _owner = owner;
         Queues = queues;
         Message = message;
+        _receiptHandle = message.ReceiptHandle;
         ReceiveCount = receiveCount;
         ReceivedAt = receivedAt;
         VisibleUntil = visibleUntil;
@@ -28,16 +31,26 @@ public sealed class MessageLease
 
     public string MessageId => Message.MessageId;
 
-    public string ReceiptHandle => Message.ReceiptHandle;
+    /// <summary>The newest receipt handle: SQS honours only the latest one when the same message was received again.</summary>
+    public string ReceiptHandle => Volatile.Read(ref _receiptHandle);
 
-    public int ReceiveCount { get; }
+    public int ReceiveCount { get; private set; }
 
     public DateTimeOffset ReceivedAt { get; }
 
     /// <summary>Until when SQS keeps the message hidden, as far as this process knows (the heartbeat moves it on).</summary>
     public DateTimeOffset VisibleUntil { get; set; }
 
-    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+    public bool IsSettled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _settled;
+            }
+        }
+    }
 
     /// <summary>Deletes the message (its row is committed). True when SQS confirmed the delete.</summary>
     public Task<bool> CompleteAsync() => Settle() ? _owner.CompleteAsync(this) : Task.FromResult(false);
@@ -55,5 +68,38 @@ public sealed class MessageLease
     /// <summary>For a batch release of leases never started: settles without a call of its own.</summary>
     internal bool TrySettleForBatchRelease() => Settle();
 
-    private bool Settle() => Interlocked.Exchange(ref _settled, 1) == 0;
+    /// <summary>
+    /// The same message was received again while this lease still works on it (its visibility ran out during an
+    /// outage): this lease carries on with the new receipt handle instead of the message being processed twice.
+    /// False once the lease is settled; the new copy is then a message of its own.
+    /// </summary>
+    internal bool TryAdopt(string receiptHandle, int receiveCount, DateTimeOffset visibleUntil)
+    {
+        lock (_gate)
+        {
+            if (_settled)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _receiptHandle, receiptHandle);
+            ReceiveCount = receiveCount;
+            VisibleUntil = visibleUntil;
+            return true;
+        }
+    }
+
+    private bool Settle()
+    {
+        lock (_gate)
+        {
+            if (_settled)
+            {
+                return false;
+            }
+
+            _settled = true;
+            return true;
+        }
+    }
 }

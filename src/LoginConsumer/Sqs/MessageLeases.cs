@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
@@ -21,14 +22,34 @@ public sealed partial class MessageLeases(
     ILogger<MessageLeases> logger)
 {
     private readonly SqsOptions _options = options.Value;
+    private readonly ConcurrentDictionary<string, MessageLease> _held = new(StringComparer.Ordinal);
 
-    /// <summary>Tracking starts here, at receipt: the heartbeat extends the lease from now on.</summary>
-    public MessageLease Start(QueueUrls queues, Message message)
+    /// <summary>
+    /// Tracking starts here, at receipt: the heartbeat extends the lease from now on. Null when this process already
+    /// holds the message under an unsettled lease (received again after its visibility ran out): that lease adopts
+    /// the new receipt handle and the copy needs no work of its own.
+    /// </summary>
+    public MessageLease? Start(QueueUrls queues, Message message)
     {
         var now = time.GetUtcNow();
-        var lease = new MessageLease(queues, message, SqsAttributes.ReceiveCount(message), now, now + heartbeat.Timeout, this);
+        var receiveCount = SqsAttributes.ReceiveCount(message);
+        if (_held.TryGetValue(message.MessageId, out var held) && held.TryAdopt(message.ReceiptHandle, receiveCount, now + heartbeat.Timeout))
+        {
+            LogAdopted(message.MessageId, receiveCount);
+            return null;
+        }
+
+        var lease = new MessageLease(queues, message, receiveCount, now, now + heartbeat.Timeout, this);
+        _held[message.MessageId] = lease;
         heartbeat.Track(lease);
         return lease;
+    }
+
+    /// <summary>The lease no longer holds the message: heartbeat and adoption let go of it.</summary>
+    private void Forget(MessageLease lease)
+    {
+        heartbeat.Untrack(lease);
+        _held.TryRemove(new KeyValuePair<string, MessageLease>(lease.MessageId, lease));
     }
 
     /// <summary>Releases leases that were received but never started (the receive returned while stopping), in batches.</summary>
@@ -37,6 +58,7 @@ public sealed partial class MessageLeases(
         var unsettled = leases.Where(l => l.TrySettleForBatchRelease()).ToList();
         foreach (var lease in unsettled)
         {
+            _held.TryRemove(new KeyValuePair<string, MessageLease>(lease.MessageId, lease));
             await heartbeat.UntrackBeforeReleaseAsync(lease).ConfigureAwait(false);
         }
 
@@ -80,7 +102,7 @@ public sealed partial class MessageLeases(
         }
         finally
         {
-            heartbeat.Untrack(lease);
+            Forget(lease);
         }
     }
 
@@ -112,6 +134,7 @@ public sealed partial class MessageLeases(
 
     internal async Task ReleaseAsync(MessageLease lease, TimeSpan visibleIn)
     {
+        _held.TryRemove(new KeyValuePair<string, MessageLease>(lease.MessageId, lease));
         await heartbeat.UntrackBeforeReleaseAsync(lease).ConfigureAwait(false);
         try
         {
@@ -133,6 +156,9 @@ public sealed partial class MessageLeases(
         TimeSpan.FromTicks((long)Math.Min(
             _options.RedeliveryBackoffMax.Ticks,
             _options.RedeliveryBackoffBase.Ticks * Math.Pow(4, Math.Clamp(receiveCount - 1, 0, 20))));
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Information, Message = "Received {MessageId} again (receive {ReceiveCount}) while still working on it; carrying on with the new receipt handle")]
+    private partial void LogAdopted(string messageId, int receiveCount);
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Moved {MessageId} (receive {ReceiveCount}) to the error queue: {ReasonCode}: {Reason}")]
     private partial void LogDeadLettered(string messageId, int receiveCount, string reasonCode, string reason);

@@ -221,16 +221,20 @@ public sealed partial class SqsReceiveLoop(
                 continue;
             }
 
-            // Tracking starts now: from here on each message is extended until it is settled.
+            // Tracking starts now: from here on each message is extended until it is settled. A message this process
+            // still holds (received again after an outage) is adopted by its lease and takes no slot of its own.
             var received = new List<(MessageLease Lease, long Bytes)>(messages.Count);
             foreach (var message in messages)
             {
-                received.Add((leases.Start(queues, message), (long)(message.Body?.Length ?? 0)));
+                if (leases.Start(queues, message) is { } lease)
+                {
+                    received.Add((lease, message.Body?.Length ?? 0));
+                }
             }
 
             _bytes.Take(received.Sum(r => r.Bytes));
             _bytes.Release(reserved);
-            _inFlight.Release(slots - messages.Count);
+            _inFlight.Release(slots - received.Count);
             Progress();
             LogReceived(messages.Count, slots);
             if (messages.Count > 0)
@@ -247,7 +251,7 @@ public sealed partial class SqsReceiveLoop(
                 // Received while stopping: not started, so handed back at once rather than worked on.
                 await leases.ReleaseUnstartedAsync([.. received.Select(r => r.Lease)]).ConfigureAwait(false);
                 _bytes.Release(received.Sum(r => r.Bytes));
-                _inFlight.Release(messages.Count);
+                _inFlight.Release(received.Count);
                 return;
             }
 

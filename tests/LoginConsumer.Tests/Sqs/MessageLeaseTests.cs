@@ -199,11 +199,29 @@ public sealed class MessageLeaseTests : IAsyncDisposable
         Assert.True(lease.IsSettled);
     }
 
-    private MessageLease Start(int receiveCount = 1) => _leases.Start(Queues, new Message
+    [Fact]
+    public async Task Start_SameMessageReceivedAgainWhileHeld_IsAdoptedAndSettledOnceWithTheNewestHandle()
     {
-        MessageId = Guid.NewGuid().ToString(),
+        var lease = Start();
+        var again = Message(lease.MessageId, receiveCount: 2);
+
+        Assert.Null(_leases.Start(Queues, again));
+        Assert.Equal(again.ReceiptHandle, lease.ReceiptHandle);
+        Assert.Equal(2, lease.ReceiveCount);
+        Assert.True(await lease.CompleteAsync());
+
+        var deleted = _sqs.Requests.Single(r => r.Operation == Delete).Body["Entries"]!.AsArray().Single()!;
+        Assert.Equal(again.ReceiptHandle, (string?)deleted["ReceiptHandle"]);
+        Assert.NotNull(_leases.Start(Queues, Message(lease.MessageId, receiveCount: 3)));
+    }
+
+    private MessageLease Start(int receiveCount = 1) => _leases.Start(Queues, Message(Guid.NewGuid().ToString(), receiveCount))!;
+
+    private static Message Message(string messageId, int receiveCount) => new()
+    {
+        MessageId = messageId,
         ReceiptHandle = "handle-" + Guid.NewGuid().ToString("N"),
         Body = """{"user_id": "u1"}""",
         Attributes = new Dictionary<string, string> { [SqsAttributes.ReceiveCountName] = receiveCount.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-    });
+    };
 }
