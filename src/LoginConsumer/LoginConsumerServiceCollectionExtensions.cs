@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -155,7 +156,7 @@ public static class LoginConsumerServiceCollectionExtensions
             AwsSdkLogging.Configure(sp.GetRequiredService<ILoggerFactory>());
             return SqsClientFactory.Create();
         });
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LoopSupervisor>();
         services.AddSingleton<SqsCallPolicy>();
         services.AddSingleton<QueueTopology>();
@@ -165,12 +166,18 @@ public static class LoginConsumerServiceCollectionExtensions
     public static IHostApplicationBuilder AddMasking(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<MaskingOptions>().BindConfiguration(MaskingOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MaskingOptions>, MaskingOptionsRangeValidator>();
         services.AddSingleton<IValidateOptions<MaskingOptions>, MaskingOptionsValidator>();
         services.AddSingleton(sp => KeyRing.Create(
             sp.GetRequiredService<IOptions<MaskingOptions>>().Value,
             sp.GetRequiredService<IHostEnvironment>().IsDevelopment()));
+        // Redrive attributes are signed under a sub-key of each masking key, so rotating the ring rotates them too.
+        services.AddSingleton(sp => new TransportAttributes(
+            sp.GetRequiredService<KeyRing>().Keys.ToDictionary(k => k.Id, k => k.TransportAttributesKey, StringComparer.Ordinal),
+            sp.GetRequiredService<KeyRing>().Active.Id,
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new Masker(
             sp.GetRequiredService<KeyRing>(),
             sp.GetRequiredService<IOptions<MaskingOptions>>().Value.Algorithm));

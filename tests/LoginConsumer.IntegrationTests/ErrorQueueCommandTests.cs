@@ -70,12 +70,18 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
 
         // A redrive that crashed after sending one message and before deleting it: the copy is in login-queue and
         // the original still in the error queue.
-        var crashed = (await _scope.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = _scope.ErrorQueueUrl, VisibilityTimeout = 0 })).Messages![0];
+        // Like every redrive, it signed the original id and send time under the masking key.
+        var crashed = (await _scope.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = _scope.ErrorQueueUrl,
+            VisibilityTimeout = 0,
+            MessageSystemAttributeNames = [SqsAttributes.SentTimestampName],
+        })).Messages![0];
         await _scope.Sqs.SendMessageAsync(new SendMessageRequest
         {
             QueueUrl = _scope.QueueUrl,
             MessageBody = crashed.Body,
-            MessageAttributes = new() { [SqsAttributes.OriginalMessageIdName] = new() { DataType = "String", StringValue = crashed.MessageId } },
+            MessageAttributes = TestScope.Signer.Sign(crashed.MessageId, SqsAttributes.SentTimestamp(crashed)!.Value),
         });
 
         var partial = await _scope.RunConsumerAsync(["dlq", "redrive", "--max", "5", "--rate", "50"]);

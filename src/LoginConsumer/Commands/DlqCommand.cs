@@ -114,9 +114,10 @@ public static class DlqCommand
         { max, rate };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            using var host = BuildHost(masking: false);
+            // The redriven messages carry their row key signed under the masking key ring: redrive needs the keys.
+            using var host = BuildHost(masking: true);
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            return await ErrorQueueRedrive.RunAsync(sqs, queues, parse.GetValue(max), parse.GetValue(rate), Console.Out, cancellationToken).ConfigureAwait(false);
+            return await ErrorQueueRedrive.RunAsync(sqs, host.Services.GetRequiredService<TransportAttributes>(), queues, parse.GetValue(max), parse.GetValue(rate), Console.Out, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

@@ -24,7 +24,7 @@ public sealed partial class KeyRing : IDisposable
 
     public MaskingKey Active { get; }
 
-    public IReadOnlyCollection<string> KeyIds => _keys.Keys;
+    public IReadOnlyCollection<MaskingKey> Keys => _keys.Values;
 
     public bool TryGet(string keyId, out MaskingKey key) => _keys.TryGetValue(keyId, out key!);
 
@@ -83,8 +83,9 @@ public sealed partial class KeyRing : IDisposable
             {
                 errors.Add($"Masking:Keys:{id} holds {length} bytes; at least {MinKeyBytes} are required.");
             }
-            else if (!allowDevelopmentKey && value == DevelopmentKeyBase64)
+            else if (!allowDevelopmentKey && material.AsSpan(0, length).SequenceEqual(Convert.FromBase64String(DevelopmentKeyBase64)))
             {
+                // Compared as bytes: the same key written with whitespace or other line breaks is still the published one.
                 errors.Add($"Masking:Keys:{id} is the published development key; generate a real one outside Development.");
             }
         }

@@ -17,11 +17,17 @@ public sealed record ErrorQueueEntry(
     /// <summary>The code for messages SQS moved by the RedrivePolicy: no fault attributes, receives spent.</summary>
     public const string RetriesExhausted = "retries_exhausted";
 
+    private static readonly long MaxEpochMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     public static ErrorQueueEntry From(Message message)
     {
         var attributes = message.MessageAttributes ?? [];
         var code = attributes.GetValueOrDefault(ErrorQueueSender.ReasonCodeAttribute)?.StringValue;
-        var firstSent = SqsAttributes.OriginalSentTimestamp(message);
+        // Shown as written, whatever it holds: a value that does not parse is left out, never an exception.
+        var firstSent = attributes.GetValueOrDefault(TransportAttributes.OriginalSentTimestampName)?.StringValue is { } sentText
+            && long.TryParse(sentText, NumberStyles.None, CultureInfo.InvariantCulture, out var sentMs) && sentMs <= MaxEpochMs
+            ? sentMs
+            : SqsAttributes.SentTimestamp(message);
         var deadLettered = attributes.GetValueOrDefault(ErrorQueueSender.TimestampAttribute)?.StringValue is { } stamp
             && DateTimeOffset.TryParse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
             ? at
@@ -32,7 +38,7 @@ public sealed record ErrorQueueEntry(
             : SqsAttributes.ReceiveCount(message);
         return new ErrorQueueEntry(
             message.MessageId,
-            SqsAttributes.RowKey(message),
+            attributes.GetValueOrDefault(TransportAttributes.OriginalMessageIdName)?.StringValue is { Length: > 0 and <= 128 } original ? original : message.MessageId,
             code ?? RetriesExhausted,
             attributes.GetValueOrDefault(ErrorQueueSender.ReasonAttribute)?.StringValue
                 ?? "Moved by login-queue's RedrivePolicy after too many receives: it failed (or its consumer crashed) every time.",

@@ -15,7 +15,7 @@ namespace LoginConsumer.Sqs;
 /// </summary>
 public static class ErrorQueueRedrive
 {
-    public static async Task<int> RunAsync(IAmazonSQS sqs, QueueUrls queues, int? max, int? rate, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IAmazonSQS sqs, TransportAttributes signer, QueueUrls queues, int? max, int? rate, TextWriter output, CancellationToken cancellationToken)
     {
         if (max is < 1 || rate is < 1)
         {
@@ -35,7 +35,7 @@ public static class ErrorQueueRedrive
             return 0;
         }
 
-        return await LoopAsync(sqs, queues, max ?? int.MaxValue, rate, depth, output, cancellationToken).ConfigureAwait(false);
+        return await LoopAsync(sqs, signer, queues, max ?? int.MaxValue, rate, depth, output, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<bool> TryMoveTaskAsync(IAmazonSQS sqs, QueueUrls queues, int? rate, long depth, TextWriter output, CancellationToken cancellationToken)
@@ -80,7 +80,7 @@ public static class ErrorQueueRedrive
         }
     }
 
-    private static async Task<int> LoopAsync(IAmazonSQS sqs, QueueUrls queues, int max, int? rate, long depth, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> LoopAsync(IAmazonSQS sqs, TransportAttributes signer, QueueUrls queues, int max, int? rate, long depth, TextWriter output, CancellationToken cancellationToken)
     {
         // Bounded by what was there at the start: consumers may send poison straight back, and a loop that waited for an
         // empty error queue would then never end.
@@ -112,7 +112,7 @@ public static class ErrorQueueRedrive
                 new SendMessageBatchRequest
                 {
                     QueueUrl = queues.Main,
-                    Entries = [.. messages.Select((m, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Body) { MessageAttributes = Carried(m) })],
+                    Entries = [.. messages.Select((m, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Body) { MessageAttributes = Carried(signer, m) })],
                 },
                 cancellationToken).ConfigureAwait(false);
 
@@ -156,19 +156,14 @@ public static class ErrorQueueRedrive
         return failed + notDeleted > 0 ? 1 : 0;
     }
 
-    /// <summary>The row key and the producer's send time travel with the message; the fault attributes stay behind.</summary>
-    private static Dictionary<string, MessageAttributeValue> Carried(Message message)
+    /// <summary>
+    /// The row key and the producer's send time travel with the message, signed; the fault attributes stay behind. What
+    /// the error-queue message itself carries is trusted only when signed: else its own id and SQS's send time are used.
+    /// </summary>
+    private static Dictionary<string, MessageAttributeValue> Carried(TransportAttributes signer, Message message)
     {
-        var attributes = new Dictionary<string, MessageAttributeValue>
-        {
-            [SqsAttributes.OriginalMessageIdName] = new() { DataType = "String", StringValue = SqsAttributes.RowKey(message) },
-        };
-        if (SqsAttributes.OriginalSentTimestamp(message) is { } sent)
-        {
-            attributes[SqsAttributes.OriginalSentTimestampName] = new() { DataType = "Number", StringValue = sent.ToString(CultureInfo.InvariantCulture) };
-        }
-
-        return attributes;
+        var (rowKey, sent, _) = signer.Read(message);
+        return signer.Sign(rowKey, sent);
     }
 
     private static async Task<long> DepthAsync(IAmazonSQS sqs, string url, CancellationToken cancellationToken)

@@ -8,34 +8,35 @@ namespace LoginConsumer.Sqs;
 /// Puts a poison message on the error queue with its body untouched and attributes that say why.
 /// Attribute names follow MassTransit's fault headers where one exists.
 /// </summary>
-public sealed class ErrorQueueSender(IAmazonSQS sqs, TimeProvider time)
+public sealed class ErrorQueueSender(IAmazonSQS sqs, TransportAttributes signer, TimeProvider time)
 {
     public const string ExceptionTypeAttribute = "MT-Fault-ExceptionType";
     public const string ReasonAttribute = "MT-Fault-Message";
     public const string TimestampAttribute = "MT-Fault-Timestamp";
     public const string ReasonCodeAttribute = "LC-Fault-Code";
-    public const string OriginalMessageIdAttribute = SqsAttributes.OriginalMessageIdName;
+    public const string OriginalMessageIdAttribute = TransportAttributes.OriginalMessageIdName;
     public const string ReceiveCountAttribute = "LC-Receive-Count";
-    public const string SentTimestampAttribute = SqsAttributes.OriginalSentTimestampName;
+    public const string SentTimestampAttribute = TransportAttributes.OriginalSentTimestampName;
     public const string SourceQueueAttribute = "LC-Source-Queue";
 
     private const int MaxReasonLength = 1024;
 
-    public Task<SendMessageResponse> SendAsync(string errorQueueUrl, string sourceQueue, Message message, DeadLetterReason reason, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="message"/>'s body with the reason, and its row key and send time signed.</summary>
+    public Task<SendMessageResponse> SendAsync(
+        string errorQueueUrl, string sourceQueue, Message message, string rowKey, long sentTimestampMs, DeadLetterReason reason, CancellationToken cancellationToken)
     {
-        var attributes = new Dictionary<string, MessageAttributeValue>
+        var attributes = signer.Sign(rowKey, sentTimestampMs);
+        foreach (var (name, value) in new Dictionary<string, MessageAttributeValue>
         {
             [ExceptionTypeAttribute] = Text(reason.ExceptionType),
             [ReasonAttribute] = Text(reason.Message.Length > MaxReasonLength ? reason.Message[..MaxReasonLength] : reason.Message),
             [ReasonCodeAttribute] = Text(reason.Code),
             [TimestampAttribute] = Text(time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)),
-            [OriginalMessageIdAttribute] = Text(SqsAttributes.RowKey(message)),
             [ReceiveCountAttribute] = Number(SqsAttributes.ReceiveCount(message)),
             [SourceQueueAttribute] = Text(sourceQueue),
-        };
-        if (SqsAttributes.OriginalSentTimestamp(message) is { } sent)
+        })
         {
-            attributes[SentTimestampAttribute] = Number(sent);
+            attributes[name] = value;
         }
 
         return sqs.SendMessageAsync(

@@ -60,7 +60,9 @@ public sealed class MessageLease
     /// failing, the message is released with the redelivery backoff instead, and never deleted. True when it is in the
     /// error queue.
     /// </summary>
-    public Task<bool> DeadLetterAsync(DeadLetterReason reason) => Settle() ? _owner.DeadLetterAsync(this, reason) : Task.FromResult(false);
+    /// <remarks><paramref name="rowKey"/> and <paramref name="sentTimestampMs"/> travel signed, so that a redrive stores the original row.</remarks>
+    public Task<bool> DeadLetterAsync(DeadLetterReason reason, string rowKey, long sentTimestampMs) =>
+        Settle() ? _owner.DeadLetterAsync(this, reason, rowKey, sentTimestampMs) : Task.FromResult(false);
 
     /// <summary>Makes the message visible again after <paramref name="visibleIn"/> (zero: at once).</summary>
     public Task ReleaseAsync(TimeSpan visibleIn) => Settle() ? _owner.ReleaseAsync(this, visibleIn) : Task.CompletedTask;

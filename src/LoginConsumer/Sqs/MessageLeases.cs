@@ -106,7 +106,7 @@ public sealed partial class MessageLeases(
         }
     }
 
-    internal async Task<bool> DeadLetterAsync(MessageLease lease, DeadLetterReason reason)
+    internal async Task<bool> DeadLetterAsync(MessageLease lease, DeadLetterReason reason, string rowKey, long sentTimestampMs)
     {
         try
         {
@@ -114,7 +114,7 @@ public sealed partial class MessageLeases(
             // SettleTimeout bounds it instead.
             await policy.RunAsync(
                 "SendMessage (error queue)",
-                token => errorQueue.SendAsync(lease.Queues.Error, _options.QueueName, lease.Message, reason, token),
+                token => errorQueue.SendAsync(lease.Queues.Error, _options.QueueName, lease.Message, rowKey, sentTimestampMs, reason, token),
                 SendCall,
                 CancellationToken.None).ConfigureAwait(false);
         }

@@ -10,11 +10,16 @@ namespace LoginConsumer.Sqs;
 public static class SqsBody
 {
     private const char ByteOrderMark = '\uFEFF';
+    private const int MaxSnsMessageIdLength = 100;
 
-    public static string Unwrap(string? body)
+    public static string Unwrap(string? body) => Unwrap(body, out _);
+
+    /// <summary>The body without its wrappings, and the SNS notification's MessageId when it came wrapped in one.</summary>
+    public static string Unwrap(string? body, out string? snsMessageId)
     {
+        snsMessageId = null;
         var text = (body ?? string.Empty).TrimStart(ByteOrderMark);
-        if (TryUnwrapSnsNotification(text, out var inner))
+        if (TryUnwrapSnsNotification(text, out var inner, out snsMessageId))
         {
             text = inner.TrimStart(ByteOrderMark);
         }
@@ -22,9 +27,10 @@ public static class SqsBody
         return text;
     }
 
-    private static bool TryUnwrapSnsNotification(string text, out string message)
+    private static bool TryUnwrapSnsNotification(string text, out string message, out string? messageId)
     {
         message = string.Empty;
+        messageId = null;
 
         // Cheap test first: almost every body is a bare login event.
         if (!text.Contains("\"TopicArn\"", StringComparison.Ordinal) || !text.Contains("\"Notification\"", StringComparison.Ordinal))
@@ -42,6 +48,15 @@ public static class SqsBody
                 && root.TryGetProperty("Message", out var inner) && inner.ValueKind == JsonValueKind.String)
             {
                 message = inner.GetString()!;
+
+                // SNS delivers at least once: the same notification twice carries the same MessageId. An id that is not a
+                // short printable one is no id, and the SQS MessageId keys the row instead.
+                if (root.TryGetProperty("MessageId", out var id) && id.ValueKind == JsonValueKind.String
+                    && id.GetString() is { Length: > 0 and <= MaxSnsMessageIdLength } text2 && text2.All(c => c is > ' ' and < '\u007f'))
+                {
+                    messageId = text2;
+                }
+
                 return true;
             }
         }

@@ -13,6 +13,7 @@ namespace LoginConsumer.Sqs;
 /// </summary>
 public sealed partial class SqsMessageHandler(
     IMessageProcessor processor,
+    TransportAttributes attributes,
     LoginConsumerTelemetry telemetry,
     TimeProvider time,
     IOptions<SqsOptions> options,
@@ -38,8 +39,21 @@ public sealed partial class SqsMessageHandler(
             telemetry.Redelivered();
         }
 
-        var sent = SqsAttributes.OriginalSentTimestamp(message) ?? time.GetUtcNow().ToUnixTimeMilliseconds();
-        var incoming = new IncomingMessage(message.MessageId, SqsAttributes.RowKey(message), sent, receiveCount, SqsBody.Unwrap(message.Body));
+        // The row's key and date: signed redrive attributes, else an SNS notification's id, else SQS's own id and time.
+        var body = SqsBody.Unwrap(message.Body, out var snsMessageId);
+        var (rowKey, sent, verdict) = attributes.Read(message);
+        if (verdict == TransportAttributes.Verdict.Untrusted)
+        {
+            telemetry.UntrustedAttributes();
+            LogUntrustedAttributes(message.MessageId);
+        }
+
+        if (verdict != TransportAttributes.Verdict.Trusted && snsMessageId is not null)
+        {
+            rowKey = "sns:" + snsMessageId;
+        }
+
+        var incoming = new IncomingMessage(message.MessageId, rowKey, sent, receiveCount, body);
         MessageOutcome outcome;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdownToken))
         {
@@ -59,7 +73,7 @@ public sealed partial class SqsMessageHandler(
         if (outcome.DeadLetter is { } reason)
         {
             span?.SetTag("loginconsumer.outcome", "poison").SetTag("loginconsumer.poison_reason", reason.Code);
-            if (await lease.DeadLetterAsync(reason).ConfigureAwait(false))
+            if (await lease.DeadLetterAsync(reason, rowKey, sent).ConfigureAwait(false))
             {
                 telemetry.Poisoned(reason.Code);
             }
@@ -88,6 +102,9 @@ public sealed partial class SqsMessageHandler(
             LogConsumed(message.MessageId, receiveCount);
         }
     }
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Warning, Message = "{MessageId} carries redrive attributes that are unsigned, wrongly signed or out of range; its own SQS id and send time are used")]
+    private partial void LogUntrustedAttributes(string messageId);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Debug, Message = "Consumed {MessageId} (receive {ReceiveCount})")]
     private partial void LogConsumed(string messageId, int receiveCount);

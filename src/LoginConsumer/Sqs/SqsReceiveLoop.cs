@@ -77,7 +77,7 @@ public sealed partial class SqsReceiveLoop(
         WaitTimeSeconds = waitSeconds,
         VisibilityTimeout = visibilityTimeoutSeconds,
         MessageSystemAttributeNames = SystemAttributes,
-        MessageAttributeNames = SqsAttributes.CarriedAttributes,
+        MessageAttributeNames = TransportAttributes.Carried,
     };
 
     private void Progress() => Volatile.Write(ref _lastProgressTicks, time.GetUtcNow().UtcTicks);

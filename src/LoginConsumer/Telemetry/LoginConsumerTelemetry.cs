@@ -19,6 +19,7 @@ public sealed class LoginConsumerTelemetry : IDisposable
     private readonly Counter<long> _redelivered;
     private readonly Counter<long> _inserted;
     private readonly Counter<long> _duplicates;
+    private readonly Counter<long> _untrustedAttributes;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _lag;
     private long _errorQueueDepth = -1;
@@ -36,6 +37,8 @@ public sealed class LoginConsumerTelemetry : IDisposable
         _redelivered = _meter.CreateCounter<long>("loginconsumer.messages.redelivered", "{message}", "Messages received more than once (ApproximateReceiveCount > 1).");
         _inserted = _meter.CreateCounter<long>("loginconsumer.rows.inserted", "{row}", "Rows inserted into user_logins.");
         _duplicates = _meter.CreateCounter<long>("loginconsumer.rows.duplicates", "{row}", "Rows skipped because their message id was already stored.");
+        _untrustedAttributes = _meter.CreateCounter<long>(
+            "loginconsumer.attributes.untrusted", "{message}", "Messages whose redrive attributes were unsigned, wrongly signed or out of range, and were ignored.");
         _batchSize = _meter.CreateHistogram<int>(
             "loginconsumer.batch.size", "{row}", "Rows per INSERT batch.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] });
@@ -45,7 +48,7 @@ public sealed class LoginConsumerTelemetry : IDisposable
         ActivitySource = new ActivitySource(Name);
 
         // Every counter exists from the start at zero, so rate() and alerts see a series before the first event.
-        foreach (var counter in new[] { _received, _consumed, _poisoned, _retried, _redelivered, _inserted, _duplicates })
+        foreach (var counter in new[] { _received, _consumed, _poisoned, _retried, _redelivered, _inserted, _duplicates, _untrustedAttributes })
         {
             counter.Add(0);
         }
@@ -93,6 +96,8 @@ public sealed class LoginConsumerTelemetry : IDisposable
     public void Poisoned(string reasonCode) => _poisoned.Add(1, new KeyValuePair<string, object?>("reason", reasonCode));
 
     public void Retried() => _retried.Add(1);
+
+    public void UntrustedAttributes() => _untrustedAttributes.Add(1);
 
     public void BatchCommitted(int batchSize, int inserted)
     {

@@ -37,6 +37,12 @@ public sealed class TestScope : IAsyncDisposable
 
     public LocalServices Services { get; }
 
+    private static TransportAttributes CreateSigner()
+    {
+        using var key = new MaskingKey(KeyId, Convert.FromBase64String(KeyBase64));
+        return new TransportAttributes(new Dictionary<string, byte[]> { [KeyId] = key.TransportAttributesKey }, KeyId, TimeProvider.System);
+    }
+
     /// <summary>An SQS client for <paramref name="endpoint"/> (a fault proxy's) with the same region and credentials as the shared one.</summary>
     public static AmazonSQSClient SqsClient(string endpoint) => new(new AmazonSQSConfig
     {
@@ -57,6 +63,9 @@ public sealed class TestScope : IAsyncDisposable
     public string QueueUrl { get; private set; } = string.Empty;
 
     public string ErrorQueueUrl { get; private set; } = string.Empty;
+
+    /// <summary>Signs redrive attributes as the consumer configured by this scope verifies them.</summary>
+    public static TransportAttributes Signer { get; } = CreateSigner();
 
     public static Masker Masker { get; } = new(KeyRing.Create(
         new MaskingOptions { Keys = { [KeyId] = KeyBase64 }, ActiveKeyId = KeyId }, allowDevelopmentKey: false));

@@ -40,12 +40,24 @@ public sealed class KeyRingTests
             Assert.Single(KeyRing.Validate(new MaskingOptions { Keys = { ["k1"] = Key32 }, ActiveKeyId = "k2" }, false)),
             StringComparison.Ordinal);
 
-    [Fact]
-    public void Validate_DevelopmentKeyOutsideDevelopment_IsRefused() =>
+    [Theory]
+    [InlineData("")]
+    [InlineData(" ")]
+    [InlineData("\n")]
+    [InlineData("split")]
+    public void Validate_DevelopmentKeyOutsideDevelopment_IsRefusedHoweverItIsWritten(string variant)
+    {
+        var written = variant switch
+        {
+            "split" => KeyRing.DevelopmentKeyBase64[..20] + "\r\n" + KeyRing.DevelopmentKeyBase64[20..],
+            _ => variant + KeyRing.DevelopmentKeyBase64 + variant,
+        };
+
         Assert.Contains(
             "published development key",
-            Assert.Single(KeyRing.Validate(new MaskingOptions { Keys = { ["dev"] = KeyRing.DevelopmentKeyBase64 }, ActiveKeyId = "dev" }, false)),
+            Assert.Single(KeyRing.Validate(new MaskingOptions { Keys = { ["dev"] = written }, ActiveKeyId = "dev" }, false)),
             StringComparison.Ordinal);
+    }
 
     [Fact]
     public void Validate_KeyIdWithColon_IsRefused() =>

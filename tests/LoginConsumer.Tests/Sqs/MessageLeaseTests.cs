@@ -15,6 +15,8 @@ public sealed class MessageLeaseTests : IAsyncDisposable
 
     private static readonly QueueUrls Queues = new("http://sqs.test/000000000000/login-queue", "http://sqs.test/000000000000/login-queue_error");
     private static readonly DeadLetterReason Reason = new("invalid_ip", "ip is not a valid address.", "PoisonMessageException");
+    private static readonly long SentMs = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private static readonly TransportAttributes Signer = new(new Dictionary<string, byte[]> { ["k1"] = new byte[32] }, "k1", TimeProvider.System);
 
     private readonly ScriptedSqs _sqs = new();
     private readonly SqsOptions _options = new()
@@ -38,7 +40,7 @@ public sealed class MessageLeaseTests : IAsyncDisposable
         var supervisor = new LoopSupervisor(time, NullLogger<LoopSupervisor>.Instance);
         _deleter = new DeleteBatcher(client, policy, supervisor, time, options, NullLogger<DeleteBatcher>.Instance);
         _heartbeat = new VisibilityHeartbeat(client, policy, supervisor, time, options, NullLogger<VisibilityHeartbeat>.Instance);
-        _leases = new MessageLeases(client, policy, _deleter, new ErrorQueueSender(client, time), _heartbeat, time, options, NullLogger<MessageLeases>.Instance);
+        _leases = new MessageLeases(client, policy, _deleter, new ErrorQueueSender(client, Signer, time), _heartbeat, time, options, NullLogger<MessageLeases>.Instance);
     }
 
     public static TheoryData<SqsFault> TransientFaults => new() { SqsFault.Reset, SqsFault.Refused, SqsFault.Hang, SqsFault.ServerError };
@@ -114,11 +116,17 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     [Fact]
     public async Task DeadLetter_NoFailure_SendsWithTheReasonThenDeletes()
     {
-        Assert.True(await Start().DeadLetterAsync(Reason));
+        Assert.True(await Start().DeadLetterAsync(Reason, "row-key", SentMs));
 
         var sent = _sqs.Requests.Single(r => r.Operation == Send).Body;
         Assert.Equal(Queues.Error, (string?)sent["QueueUrl"]);
         Assert.Equal("invalid_ip", (string?)sent["MessageAttributes"]![ErrorQueueSender.ReasonCodeAttribute]!["StringValue"]);
+
+        // The row key and send time go signed, so that a redrive stores the original row.
+        var attributes = sent["MessageAttributes"]!.AsObject().ToDictionary(
+            a => a.Key, a => new Amazon.SQS.Model.MessageAttributeValue { DataType = (string?)a.Value!["DataType"], StringValue = (string?)a.Value["StringValue"] });
+        var redriven = new Message { MessageId = "redriven", MessageAttributes = attributes, Attributes = [] };
+        Assert.Equal(("row-key", SentMs, TransportAttributes.Verdict.Trusted), Signer.Read(redriven));
         Assert.Equal(1, _sqs.Successes(Delete));
         Assert.Equal(0, _sqs.Calls(Visibility));
     }
@@ -129,7 +137,7 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     {
         _sqs.Fail(Send, fault);
 
-        Assert.True(await Start().DeadLetterAsync(Reason));
+        Assert.True(await Start().DeadLetterAsync(Reason, "row-key", SentMs));
 
         Assert.Equal(1, _sqs.Successes(Send));
         Assert.Equal(1, _sqs.Successes(Delete));
@@ -142,7 +150,7 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     {
         _sqs.Fail(Send, fault, times: 1_000);
 
-        Assert.False(await Start(receiveCount: 2).DeadLetterAsync(Reason));
+        Assert.False(await Start(receiveCount: 2).DeadLetterAsync(Reason, "row-key", SentMs));
 
         Assert.Equal(0, _sqs.Calls(Delete));
         var release = _sqs.Requests.Single(r => r.Operation == Visibility && r.Answered).Body;
@@ -155,7 +163,7 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     {
         _sqs.Fail(Delete, SqsFault.SenderFault);
 
-        Assert.True(await Start().DeadLetterAsync(Reason));
+        Assert.True(await Start().DeadLetterAsync(Reason, "row-key", SentMs));
 
         Assert.Equal(1, _sqs.Successes(Send));
         Assert.Equal(0, _sqs.Successes(Delete));
@@ -191,7 +199,7 @@ public sealed class MessageLeaseTests : IAsyncDisposable
         var lease = Start();
         Assert.True(await lease.CompleteAsync());
 
-        Assert.False(await lease.DeadLetterAsync(Reason));
+        Assert.False(await lease.DeadLetterAsync(Reason, "row-key", SentMs));
         await lease.ReleaseAsync(TimeSpan.Zero);
         Assert.False(await lease.CompleteAsync());
 
