@@ -45,17 +45,26 @@ public sealed class ReversibleMaskingTests(ITestOutputHelper output) : IAsyncLif
         var row = rows.OrderBy(r => r.UserId, StringComparer.Ordinal).Last();
         var i = Number(row.UserId!);
 
-        var ip = await _scope.RunConsumerAsync(["unmask", "--field", "ip", "--value", row.MaskedIp!], Aes);
-        var deviceId = await _scope.RunConsumerAsync(["unmask", "--field", "device_id", "--value", row.MaskedDeviceId!], Aes);
+        var ip = await _scope.RunConsumerAsync(["unmask", "--field", "ip", "--value", row.MaskedIp!, "--reason", "TICKET-1"], Aes);
+        var deviceId = await _scope.RunConsumerAsync(["unmask", "--field", "device_id", "--value", row.MaskedDeviceId!, "--reason", "TICKET-1"], Aes);
 
         Assert.True(ip.ExitCode == 0, ip.Output);
         Assert.Contains(ExpectedIp(i), ip.Output.Split('\n').Select(l => l.Trim()));
-        Assert.Contains("revealed one ip value made with key 't1'", ip.Output, StringComparison.Ordinal);
+        var audit = AuditLine(ip.Output);
+        Assert.True((bool)audit["allowed"]!);
+        Assert.Equal("ip", (string?)audit["field"]);
+        Assert.Equal("t1", (string?)audit["key_id"]);
+        Assert.Equal(row.MaskedIp, (string?)audit["masked_value"]);
+        Assert.Equal("TICKET-1", (string?)audit["reason"]);
+        Assert.Equal(Environment.UserName, (string?)audit["os_user"]);
+        Assert.True(DateTimeOffset.TryParse((string?)audit["time"], System.Globalization.CultureInfo.InvariantCulture, out _));
+        Assert.DoesNotContain(ExpectedIp(i), audit.ToJsonString(), StringComparison.Ordinal);
         Assert.True(deviceId.ExitCode == 0, deviceId.Output);
         Assert.Contains(ExpectedDeviceId(i), deviceId.Output.Split('\n').Select(l => l.Trim()));
 
-        var crossed = await _scope.RunConsumerAsync(["unmask", "--field", "device_id", "--value", row.MaskedIp!], Aes);
+        var crossed = await _scope.RunConsumerAsync(["unmask", "--field", "device_id", "--value", row.MaskedIp!, "--reason", "TICKET-1"], Aes);
         Assert.Equal(1, crossed.ExitCode);
+        Assert.False((bool)AuditLine(crossed.Output)["allowed"]!);
         Assert.Contains("other field", crossed.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(ExpectedIp(i), crossed.Output, StringComparison.Ordinal);
     }
@@ -65,12 +74,32 @@ public sealed class ReversibleMaskingTests(ITestOutputHelper output) : IAsyncLif
     {
         var masked = TestScope.Masker.Mask(MaskedField.Ip, "10.0.0.1")!;
 
-        var result = await _scope.RunConsumerAsync(["unmask", "--field", "ip", "--value", masked]);
+        var result = await _scope.RunConsumerAsync(["unmask", "--field", "ip", "--value", masked, "--reason", "TICKET-2"]);
 
         Assert.Equal(1, result.ExitCode);
+        var audit = AuditLine(result.Output);
+        Assert.False((bool)audit["allowed"]!);
+        Assert.Equal("TICKET-2", (string?)audit["reason"]);
         Assert.Contains("Masking:Algorithm is HmacSha256, which is one-way", result.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("10.0.0.1", result.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Unmask_WithoutAReason_IsRefusedAndTheRefusalAudited()
+    {
+        var missing = await _scope.RunConsumerAsync(["unmask", "--field", "ip", "--value", "t1:e:AAAA"], Aes);
+        Assert.NotEqual(0, missing.ExitCode);
+        Assert.Contains("--reason", missing.Output, StringComparison.Ordinal);
+
+        var blank = await _scope.RunConsumerAsync(["unmask", "--field", "ip", "--value", "t1:e:AAAA", "--reason", "  "], Aes);
+        Assert.Equal(2, blank.ExitCode);
+        Assert.False((bool)AuditLine(blank.Output)["allowed"]!);
+    }
+
+    /// <summary>The one JSON audit line an unmask attempt writes.</summary>
+    private static System.Text.Json.Nodes.JsonObject AuditLine(string output) =>
+        output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("{\"event\":\"unmask\"", StringComparison.Ordinal))
+            .Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!.AsObject()).Single();
 
     [Fact]
     public async Task Rekey_InterruptedThenRunAgain_MovesEveryRowToTheNewKeyWithoutLosingOrDoublingAny()

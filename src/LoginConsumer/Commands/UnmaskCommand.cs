@@ -1,31 +1,48 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
 using LoginConsumer.Masking;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LoginConsumer.Commands;
 
 /// <summary>
-/// Re-identification for whoever holds the key: prints the original of one AesGcmSiv value. Refuses under HmacSha256,
-/// whose values are one-way. The original goes to standard output only; an audit line (without it) goes to standard error.
+/// Re-identification for whoever holds the key: prints the original of one AesGcmSiv value, for a stated reason.
+/// Refuses under HmacSha256, whose values are one-way. Every attempt, allowed or refused, writes one JSON audit line
+/// to standard error (field, key id, the masked value, OS user, reason, time, outcome); the original goes to standard
+/// output only, and never into the audit line.
 /// </summary>
 public static class UnmaskCommand
 {
+    public const int MaxReasonLength = 500;
+
     public static Command Create()
     {
         var field = new Option<string>("--field") { Description = "Which column the value came from: ip or device_id.", Required = true };
         field.AcceptOnlyFromAmong("ip", "device_id");
         var value = new Option<string>("--value") { Description = "The masked value, as stored (\"<keyId>:e:<base64url>\").", Required = true };
-        var command = new Command("unmask", "Print the original of a value masked with Masking:Algorithm=AesGcmSiv (needs its key).") { field, value };
+        var reason = new Option<string>("--reason") { Description = "Why this value is revealed (a ticket, a request): written to the audit line.", Required = true };
+        var command = new Command("unmask", "Print the original of a value masked with Masking:Algorithm=AesGcmSiv (needs its key and a --reason).") { field, value, reason };
         command.SetAction(parse => Execute(
             parse.GetValue(field) == "ip" ? MaskedField.Ip : MaskedField.DeviceId,
             parse.GetValue(value)!,
+            parse.GetValue(reason)!,
             Console.Out,
             Console.Error));
         return command;
     }
 
-    public static int Execute(MaskedField field, string masked, TextWriter output, TextWriter error)
+    public static int Execute(MaskedField field, string masked, string reason, TextWriter output, TextWriter error)
     {
+        masked = masked.Trim();
+        reason = reason.Trim();
+        var keyId = Masker.Describe(masked)?.KeyId;
+        if (reason.Length == 0 || reason.Length > MaxReasonLength)
+        {
+            Audit(error, field, keyId, masked, reason, allowed: false, $"--reason must say why, in 1 to {MaxReasonLength} characters.");
+            return 2;
+        }
+
         var builder = LoginConsumerHost.CreateBuilder();
         builder.AddMasking();
         using var host = builder.Build();
@@ -33,21 +50,47 @@ public static class UnmaskCommand
 
         if (masker.Algorithm != MaskingAlgorithm.AesGcmSiv)
         {
-            error.WriteLine(
-                "unmask: refused. Masking:Algorithm is HmacSha256, which is one-way: its values cannot be turned back into the "
-                + "original by anyone, with or without the key. Only values stored under Masking:Algorithm=AesGcmSiv can be unmasked.");
+            Audit(
+                error, field, keyId, masked, reason, allowed: false,
+                "Masking:Algorithm is HmacSha256, which is one-way: its values cannot be turned back into the original by anyone, with or without the key. "
+                + "Only values stored under Masking:Algorithm=AesGcmSiv can be unmasked.");
             return 1;
         }
 
-        if (!masker.TryUnmask(field, masked.Trim(), out var original, out var reason))
+        if (!masker.TryUnmask(field, masked, out var original, out var refusal))
         {
-            error.WriteLine("unmask: " + reason);
+            Audit(error, field, keyId, masked, reason, allowed: false, refusal);
             return 1;
         }
 
-        var keyId = Masker.Describe(masked.Trim())?.KeyId;
-        error.WriteLine($"unmask: revealed one {Masker.FieldName(field)} value made with key '{keyId}', for {Environment.UserName} at {DateTimeOffset.UtcNow:O}.");
+        Audit(error, field, keyId, masked, reason, allowed: true, refusal: null);
         output.WriteLine(original);
         return 0;
+    }
+
+    /// <summary>One JSON line per attempt. It names the value as stored (masked), never the original.</summary>
+    private static void Audit(TextWriter error, MaskedField field, string? keyId, string masked, string reason, bool allowed, string? refusal)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("event", "unmask");
+            json.WriteBoolean("allowed", allowed);
+            json.WriteString("field", Masker.FieldName(field));
+            json.WriteString("key_id", keyId);
+            json.WriteString("masked_value", masked.Length <= 512 ? masked : masked[..512]);
+            json.WriteString("os_user", Environment.UserName);
+            json.WriteString("reason", reason.Length <= MaxReasonLength ? reason : reason[..MaxReasonLength]);
+            json.WriteString("time", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            if (refusal is not null)
+            {
+                json.WriteString("refusal", refusal);
+            }
+
+            json.WriteEndObject();
+        }
+
+        error.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
     }
 }

@@ -70,13 +70,13 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
             var sent = SampleMessages.Fixed().Select(body => JsonNode.Parse(body)!).Where(n => n["user_id"] is not null)
                 .ToDictionary(n => (string)n["user_id"]!, n => (string?)n["ip"]);
             var row = (await scope.RowsAsync()).First(r => r.MaskedIp is not null);
-            Assert.Contains(sent[row.UserId!], Lines(await RunAsync("unmask", "--field", "ip", "--value", row.MaskedIp!)));
+            Assert.Contains(sent[row.UserId!], Lines(await RunAsync("unmask", "--field", "ip", "--value", row.MaskedIp!, "--reason", "container test")));
             environment["Masking__Keys__k2"] = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
             environment["Masking__ActiveKeyId"] = "k2";
             Assert.Contains("0 still under other keys", await RunAsync("rekey"), StringComparison.Ordinal);
             var rekeyed = (await scope.RowsAsync()).Single(r => r.MessageId == row.MessageId);
             Assert.StartsWith("k2:e:", rekeyed.MaskedIp, StringComparison.Ordinal);
-            Assert.Contains(sent[row.UserId!], Lines(await RunAsync("unmask", "--field", "ip", "--value", rekeyed.MaskedIp!)));
+            Assert.Contains(sent[row.UserId!], Lines(await RunAsync("unmask", "--field", "ip", "--value", rekeyed.MaskedIp!, "--reason", "container test")));
 
             // As a service: ready by the image's own probe, and a clean exit on SIGTERM, as docker stop sends it.
             var port = FreePort.Next();
