@@ -2,7 +2,13 @@
 -- runs as. Run once per database, as a superuser (or the database owner with CREATEROLE), with psql:
 --
 --   psql -d <database> -v migrator=loginconsumer_migrator -v runtime=loginconsumer_runtime \
---        -v migrator_password="$MIGRATOR_PASSWORD" -v runtime_password="$RUNTIME_PASSWORD" -f deploy/sql/roles.sql
+--        -v migrator_verifier="$(printf '%s\n' "$MIGRATOR_PASSWORD" | LoginConsumer password-verifier)" \
+--        -v runtime_verifier="$(printf '%s\n' "$RUNTIME_PASSWORD" | LoginConsumer password-verifier)" \
+--        -f deploy/sql/roles.sql
+--
+-- The passwords never appear in SQL text (which log_statement=ddl would log): only their SCRAM-SHA-256 verifiers,
+-- which PostgreSQL stores as they are. PUBLIC loses CREATE on the schema and TEMP on the database, so a role is
+-- granted what it needs and nothing comes with every login.
 --
 -- Then `LoginConsumer migrate`, connected as the migrator (ConnectionStrings__LoginDbMigrations) with
 -- Migrations__RuntimeRole=<runtime>, applies the migrations and grants the runtime role exactly
@@ -12,8 +18,16 @@
 
 SELECT format('CREATE ROLE %I LOGIN', :'migrator') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'migrator') \gexec
 SELECT format('CREATE ROLE %I LOGIN', :'runtime') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'runtime') \gexec
-ALTER ROLE :"migrator" PASSWORD :'migrator_password';
-ALTER ROLE :"runtime" PASSWORD :'runtime_password';
+SELECT :'migrator_verifier' LIKE 'SCRAM-SHA-256$%' AND :'runtime_verifier' LIKE 'SCRAM-SHA-256$%' AS verifiers_given \gset
+\if :verifiers_given
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'migrator_verifier and runtime_verifier must be SCRAM-SHA-256 verifiers (LoginConsumer password-verifier), never passwords'; END $$;
+\endif
+ALTER ROLE :"migrator" PASSWORD :'migrator_verifier';
+ALTER ROLE :"runtime" PASSWORD :'runtime_verifier';
+
+SELECT format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database()) \gexec
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 SELECT format('GRANT CONNECT ON DATABASE %I TO %I, %I', current_database(), :'migrator', :'runtime') \gexec
 GRANT USAGE, CREATE ON SCHEMA public TO :"migrator";

@@ -11,6 +11,7 @@ var root = new RootCommand("LoginConsumer: SQS login-queue → MassTransit → m
     RekeyCommand.Create(),
     DlqCommand.Create(),
     ProbeCommand.Create(),
+    PasswordVerifierCommand.Create(),
 };
 root.SetAction((_, cancellationToken) => RunCommand.ExecuteAsync(untilEmpty: false, cancellationToken));
 

@@ -25,9 +25,12 @@ public sealed class LeastPrivilegeTests : IAsyncLifetime
     [Fact]
     public async Task RuntimeRole_ConsumesEverythingButCanOnlyInsertAndReadMessageId()
     {
-        // The analysts' table exists first, owned by someone else, with a row.
+        // The analysts' table exists first, owned by someone else, with a row; on a used database the runtime role may
+        // already hold more than it needs (here UPDATE, DELETE, and SELECT on a PII column), and PUBLIC its defaults.
         await ExecuteAsAsync("postgres", "CREATE TABLE user_logins (user_id varchar(128), device_type varchar(32), masked_ip varchar(256), masked_device_id varchar(256), locale varchar(32), app_version integer, create_date date); INSERT INTO user_logins (user_id) VALUES ('legacy')");
+        await ExecuteAsAsync("postgres", $"CREATE ROLE {_runtime} LOGIN; GRANT UPDATE, DELETE ON user_logins TO {_runtime}; GRANT SELECT (masked_ip) ON user_logins TO {_runtime}; GRANT SELECT ON user_logins TO PUBLIC");
         await RunRolesScriptAsync();
+        Assert.Equal(RuntimeVerifier, await ScalarTextAsAsync("postgres", $"SELECT rolpassword FROM pg_authid WHERE rolname = '{_runtime}'"));
 
         var migrate = await _scope.RunConsumerAsync(["migrate"], new Dictionary<string, string?>
         {
@@ -51,6 +54,7 @@ public sealed class LeastPrivilegeTests : IAsyncLifetime
             "DELETE FROM user_logins",
             "TRUNCATE user_logins",
             "CREATE TABLE sneaky (x int)",
+            "CREATE TEMP TABLE sneaky (x int)",
             "ALTER TABLE user_logins ADD COLUMN x int",
         })
         {
@@ -59,15 +63,34 @@ public sealed class LeastPrivilegeTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task RolesScript_GivenAPasswordInsteadOfAVerifier_RefusesAndSetsNothing()
+    {
+        var refused = await RunRolesScriptAsync(runtimeVerifier: "r-secret");
+
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("must be SCRAM-SHA-256 verifiers", refused.Output, StringComparison.Ordinal);
+        Assert.Null(await ScalarTextAsAsync("postgres", $"SELECT rolpassword FROM pg_authid WHERE rolname = '{_runtime}'"));
+    }
+
+    /// <summary>What `LoginConsumer password-verifier` prints for "r-secret" with a fixed salt (PasswordVerifierCommandTests).</summary>
+    private const string RuntimeVerifier = "SCRAM-SHA-256$4096:AAECAwQFBgcICQoLDA0ODw==$A01sMetuMxB6kR1kjyXn4o6qVI1/YxmI15pOZrX+M+w=:UNi+3CYOCZCQbB/hr6mcfC+e/NGZ+6joic+1AXwPeLM=";
+
     private string ConnectionAs(string role) => _scope.ConnectionString.Replace("Username=postgres", "Username=" + role, StringComparison.Ordinal);
 
     private async Task RunRolesScriptAsync()
+    {
+        var result = await RunRolesScriptAsync(RuntimeVerifier);
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    private async Task<(int ExitCode, string Output)> RunRolesScriptAsync(string runtimeVerifier)
     {
         var start = new ProcessStartInfo(Path.Combine(_scope.Services.PostgresBin, "psql")) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
         {
             "-h", "127.0.0.1", "-p", _scope.Services.PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", _scope.DatabaseName,
-            "-v", "migrator=" + _migrator, "-v", "runtime=" + _runtime, "-v", "migrator_password=m-secret", "-v", "runtime_password=r-secret",
+            "-v", "migrator=" + _migrator, "-v", "runtime=" + _runtime, "-v", "migrator_verifier=" + RuntimeVerifier.Replace("A01s", "B01s", StringComparison.Ordinal), "-v", "runtime_verifier=" + runtimeVerifier,
             "-f", Path.Combine(RepoPaths.Root, "deploy", "sql", "roles.sql"),
         })
         {
@@ -78,7 +101,7 @@ public sealed class LeastPrivilegeTests : IAsyncLifetime
         var output = psql.StandardOutput.ReadToEndAsync();
         var errors = psql.StandardError.ReadToEndAsync();
         await psql.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(1));
-        Assert.True(psql.ExitCode == 0, await output + await errors);
+        return (psql.ExitCode, await output + await errors);
     }
 
     private async Task ExecuteAsAsync(string role, string sql)
@@ -87,6 +110,14 @@ public sealed class LeastPrivilegeTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<string?> ScalarTextAsAsync(string role, string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionAs(role));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync() as string;
     }
 
     private async Task<long> ScalarAsAsync(string role, string sql)

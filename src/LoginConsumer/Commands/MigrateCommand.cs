@@ -45,14 +45,23 @@ public static partial class MigrateCommand
                     throw new InvalidOperationException($"{RuntimeRoleSetting} must be a plain PostgreSQL role name (letters, digits, '_').");
                 }
 
-                // INSERT, and SELECT on the conflict column only: ON CONFLICT (message_id) needs to read it. Reading the
-                // migrations history lets /health/ready tell whether this build's migrations are applied.
+                // Exactly INSERT, and SELECT on the conflict column only: ON CONFLICT (message_id) needs to read it. Reading
+                // the migrations history lets /health/ready tell whether this build's migrations are applied. Whatever
+                // else the role (or PUBLIC) was granted before, on the table or on any of its columns, is revoked first,
+                // so that a used database ends in the same state as a new one. All in one transaction.
                 // A role name cannot be a bind parameter; it was matched against a plain identifier above.
                 var table = UserLoginConfiguration.TableName;
 #pragma warning disable EF1003
                 await context.Database.ExecuteSqlRawAsync(
-                    "GRANT INSERT ON " + table + " TO \"" + role + "\"; GRANT SELECT (message_id) ON " + table + " TO \"" + role + "\"; "
-                    + "GRANT SELECT ON \"__EFMigrationsHistory\" TO \"" + role + "\";",
+                    "BEGIN; "
+                    + "REVOKE ALL ON " + table + " FROM \"" + role + "\", PUBLIC; "
+                    + "REVOKE ALL ON \"__EFMigrationsHistory\" FROM \"" + role + "\", PUBLIC; "
+                    + "DO $$ DECLARE c name; BEGIN "
+                    + "FOR c IN SELECT attname FROM pg_attribute WHERE attrelid = '" + table + "'::regclass AND attnum > 0 AND NOT attisdropped LOOP "
+                    + "EXECUTE format('REVOKE ALL (%I) ON " + table + " FROM %I, PUBLIC', c, '" + role + "'); END LOOP; END $$; "
+                    + "GRANT INSERT ON " + table + " TO \"" + role + "\"; GRANT SELECT (message_id) ON " + table + " TO \"" + role + "\"; "
+                    + "GRANT SELECT ON \"__EFMigrationsHistory\" TO \"" + role + "\"; "
+                    + "COMMIT;",
                     cancellationToken).ConfigureAwait(false);
 #pragma warning restore EF1003
                 LogGranted(logger, role, table);
@@ -62,7 +71,7 @@ public static partial class MigrateCommand
         return 0;
     }
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Granted {Role} INSERT on {Table}, SELECT on its message_id, and SELECT on the migrations history")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Revoked every other privilege of {Role} on {Table}, then granted it INSERT, SELECT on message_id, and SELECT on the migrations history")]
     private static partial void LogGranted(ILogger logger, string role, string table);
 
     [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$")]
