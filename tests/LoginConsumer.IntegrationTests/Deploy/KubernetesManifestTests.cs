@@ -107,7 +107,7 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
     public async Task Production_AutoscalesOnTheQueueWithPodIdentityAndTheServiceAccountCarriesTheRole()
     {
         var objects = await ObjectsAsync("production");
-        var account = objects.Single(o => (string?)o["kind"] == "ServiceAccount");
+        var account = objects.Single(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == "loginconsumer");
         Assert.Matches("^arn:aws:iam::[0-9]{12}:role/", (string?)account["metadata"]!["annotations"]!["eks.amazonaws.com/role-arn"]);
 
         var scaled = objects.Single(o => (string?)o["kind"] == "ScaledObject")["spec"]!;
@@ -134,11 +134,56 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
             .ToList();
         var main = grants.Where(g => g.Resource.EndsWith(":login-queue", StringComparison.Ordinal)).Select(g => g.Action).Order().ToList();
         var error = grants.Where(g => g.Resource.EndsWith(":login-queue_error", StringComparison.Ordinal)).Select(g => g.Action).Order().ToList();
+        var key = grants.Where(g => g.Resource.StartsWith("arn:aws:kms:", StringComparison.Ordinal) && g.Resource.Contains(":key/", StringComparison.Ordinal)).Select(g => g.Action).Order().ToList();
 
-        Assert.Equal(grants.Count, main.Count + error.Count); // no other resource, no wildcard
+        Assert.Equal(grants.Count, main.Count + error.Count + key.Count); // no other resource, no wildcard
         Assert.Equal(["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"], main);
         Assert.Equal(["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"], error);
-        Assert.DoesNotContain(grants, g => g.Action.Contains('*', StringComparison.Ordinal));
+
+        // SSE-KMS queues: receiving decrypts, sending to the error queue makes a data key; only through SQS, on one key.
+        Assert.Equal(["kms:Decrypt", "kms:GenerateDataKey"], key);
+        var kms = policy["Statement"]!.AsArray().Single(s => Strings(s!["Action"]).Any(a => a.StartsWith("kms:", StringComparison.Ordinal)))!;
+        Assert.StartsWith("sqs.", (string?)kms["Condition"]!["StringEquals"]!["kms:ViaService"], StringComparison.Ordinal);
+        Assert.DoesNotContain(grants, g => g.Action.Contains('*', StringComparison.Ordinal) || g.Resource.Contains('*', StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Production_ConnectsToPostgresWithFullCertificateVerificationAgainstAMountedBundle()
+    {
+        var objects = await ObjectsAsync("production");
+        var settings = objects.Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["name"] == "loginconsumer")["data"]!;
+        var tls = (string)settings["DB_TLS"]!;
+        Assert.Contains("SSL Mode=VerifyFull", tls, StringComparison.Ordinal);
+        var root = tls.Split(';').Select(p => p.Split('=', 2)).Single(p => p[0] == "Root Certificate")[1];
+
+        foreach (var workload in objects.Where(o => (string?)o["kind"] is "Deployment" or "Job"))
+        {
+            var pod = workload["spec"]!["template"]!["spec"]!;
+            var container = pod["containers"]![0]!;
+            var connection = container["env"]!.AsArray().Single(e => ((string)e!["name"]!).StartsWith("ConnectionStrings__", StringComparison.Ordinal))!;
+            Assert.EndsWith(";$(DB_TLS)", (string?)connection["value"], StringComparison.Ordinal);
+            Assert.DoesNotContain("SSL Mode=Prefer", (string?)connection["value"], StringComparison.Ordinal);
+            var mount = container["volumeMounts"]!.AsArray().Single(m => root.StartsWith((string)m!["mountPath"]! + "/", StringComparison.Ordinal))!;
+            var volume = pod["volumes"]!.AsArray().Single(v => (string?)v!["name"] == (string?)mount["name"])!;
+            Assert.Equal("loginconsumer-db-ca", (string?)volume["configMap"]!["name"]);
+        }
+
+        var local = (await ObjectsAsync("local")).Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["name"] == "loginconsumer")["data"]!;
+        Assert.Equal("SSL Mode=Disable", (string?)local["DB_TLS"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task Overlay_MigrateJob_RunsUnderItsOwnServiceAccountWithNoCloudRole(string overlay)
+    {
+        var objects = await ObjectsAsync(overlay);
+        var job = objects.Single(o => (string?)o["kind"] == "Job");
+        var deployment = objects.Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "loginconsumer");
+        var jobAccount = (string)job["spec"]!["template"]!["spec"]!["serviceAccountName"]!;
+
+        Assert.NotEqual((string?)deployment["spec"]!["template"]!["spec"]!["serviceAccountName"], jobAccount);
+        var account = objects.Single(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == jobAccount);
+        Assert.Null(account["metadata"]!["annotations"]?["eks.amazonaws.com/role-arn"]);
     }
 
     private static async Task<List<JsonNode>> ObjectsAsync(string overlay) =>
