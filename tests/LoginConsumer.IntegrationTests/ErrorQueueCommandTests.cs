@@ -103,6 +103,44 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task Redrive_WhileAConsumerSendsThePoisonStraightBack_StopsAfterWhatWasThereAtItsStart()
+    {
+        using var consumer = _scope.StartConsumer(["run"]);
+        _ = new OutputCapture(consumer);
+        _ = consumer.StandardError.ReadToEndAsync();
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await _scope.SendOneAsync($$"""{"user_id": "p{{i}}", "ip": "not an address"}""");
+            }
+
+            await Poll.UntilAsync(async () => await ErrorDepthAsync() == 5 && (await _scope.MainQueueCountsAsync()) == (0, 0), TimeSpan.FromSeconds(60));
+
+            // Every message it moves comes straight back to the error queue: only a redrive bounded by its start ends.
+            var redrive = await _scope.RunConsumerAsync(["dlq", "redrive", "--rate", "2"], timeout: TimeSpan.FromSeconds(60));
+            output.WriteLine(redrive.Output);
+
+            Assert.True(redrive.ExitCode == 0, redrive.Output);
+            Assert.Contains("5 moved back to login-queue", redrive.Output, StringComparison.Ordinal);
+            await Poll.UntilAsync(async () => await ErrorDepthAsync() == 5, TimeSpan.FromSeconds(60));
+            Assert.Empty(await _scope.RowsAsync());
+        }
+        finally
+        {
+            await Signals.TerminateAsync(consumer);
+            await consumer.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
+        }
+    }
+
+    private async Task<long> ErrorDepthAsync()
+    {
+        var attributes = await _scope.Sqs.GetQueueAttributesAsync(
+            _scope.ErrorQueueUrl, [Amazon.SQS.QueueAttributeName.ApproximateNumberOfMessages, Amazon.SQS.QueueAttributeName.ApproximateNumberOfMessagesNotVisible]);
+        return attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible;
+    }
+
+    [Fact]
     public async Task Purge_WithoutYes_RefusesAndWithYes_EmptiesTheErrorQueue()
     {
         await ExhaustAsync("""{"user_id": "u3"}""");

@@ -12,8 +12,7 @@ public sealed class InFlightLimiter(int capacity) : IDisposable
     /// <summary>
     /// Waits until <paramref name="max"/> slots (the whole capacity, when that is smaller) are free, and takes them.
     /// Taking whatever was free, as soon as one was, made a saturated consumer receive a message or two at a time as
-    /// single messages finished: 6% more ReceiveMessage calls over a 50,000 drain, each costing the SDK and the queue
-    /// as much as a full one.
+    /// single messages finished: more ReceiveMessage calls, each costing the SDK and the queue as much as a full one.
     /// </summary>
     public async Task<int> AcquireAsync(int max, CancellationToken cancellationToken)
     {

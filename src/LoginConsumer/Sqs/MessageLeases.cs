@@ -68,13 +68,7 @@ public sealed partial class MessageLeases(
             {
                 var response = await policy.RunAsync(
                     "ChangeMessageVisibilityBatch",
-                    token => sqs.ChangeMessageVisibilityBatchAsync(
-                        new ChangeMessageVisibilityBatchRequest
-                        {
-                            QueueUrl = chunk[0].Queues.Main,
-                            Entries = [.. chunk.Select((l, i) => new ChangeMessageVisibilityBatchRequestEntry(SqsBatches.Id(i), l.ReceiptHandle) { VisibilityTimeout = 0 })],
-                        },
-                        token),
+                    token => sqs.ChangeMessageVisibilityBatchAsync(SqsBatches.Visibility(chunk, 0), token),
                     SettleCall,
                     CancellationToken.None).ConfigureAwait(false);
                 LogReleasedUnstarted(chunk.Length - (response.Failed?.Count ?? 0));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Amazon.SQS.Model;
 
 namespace LoginConsumer.Sqs;
 
@@ -14,4 +15,11 @@ public static class SqsBatches
     public static int Index(string id) => int.Parse(id, NumberStyles.None, CultureInfo.InvariantCulture);
 
     public static IEnumerable<T[]> Chunks<T>(IEnumerable<T> items) => items.Chunk(MaxEntries);
+
+    /// <summary>Sets the visibility of up to 10 leased messages of one queue to <paramref name="seconds"/> from now.</summary>
+    public static ChangeMessageVisibilityBatchRequest Visibility(MessageLease[] leases, int seconds) => new()
+    {
+        QueueUrl = leases[0].Queues.Main,
+        Entries = [.. leases.Select((l, i) => new ChangeMessageVisibilityBatchRequestEntry(Id(i), l.ReceiptHandle) { VisibilityTimeout = seconds })],
+    };
 }

@@ -107,13 +107,7 @@ public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, SqsCallPolicy po
             // One attempt per round: the next round, a moment later, is the retry, and sees what was settled meanwhile.
             var response = await policy.RunAsync(
                 "ChangeMessageVisibilityBatch (heartbeat)",
-                token => sqs.ChangeMessageVisibilityBatchAsync(
-                    new ChangeMessageVisibilityBatchRequest
-                    {
-                        QueueUrl = chunk[0].Queues.Main,
-                        Entries = [.. chunk.Select((l, i) => new ChangeMessageVisibilityBatchRequestEntry(SqsBatches.Id(i), l.ReceiptHandle) { VisibilityTimeout = (int)_timeout.TotalSeconds })],
-                    },
-                    token),
+                token => sqs.ChangeMessageVisibilityBatchAsync(SqsBatches.Visibility(chunk, (int)_timeout.TotalSeconds), token),
                 new SqsCall(1, policy.CallTimeout, TimeSpan.MaxValue),
                 stoppingToken).ConfigureAwait(false);
             var failed = new HashSet<int>((response.Failed ?? []).Select(f => SqsBatches.Index(f.Id)));

@@ -1,5 +1,6 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginConsumer.Hosting;
 using LoginConsumer.Sqs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,19 +16,23 @@ namespace LoginConsumer.Telemetry;
 public sealed partial class ErrorQueueMonitor(
     IAmazonSQS sqs,
     SqsCallPolicy policy,
+    LoopSupervisor supervisor,
     QueueTopology topology,
     LoginConsumerTelemetry telemetry,
     TimeProvider time,
     IOptions<SqsOptions> options,
     ILogger<ErrorQueueMonitor> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public const string LoopName = "error-queue poller";
+
+    // Supervised so that it cannot end silently; a failed poll is only logged, since metrics alone are no reason for a restart.
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        options.Value.ErrorQueuePollInterval <= TimeSpan.Zero ? Task.CompletedTask : supervisor.RunAsync(LoopName, PollLoopAsync, stoppingToken);
+
+    private async Task PollLoopAsync(CancellationToken stoppingToken)
     {
         var interval = options.Value.ErrorQueuePollInterval;
-        if (interval <= TimeSpan.Zero)
-        {
-            return;
-        }
 
         using var timer = new PeriodicTimer(interval, time);
         do
