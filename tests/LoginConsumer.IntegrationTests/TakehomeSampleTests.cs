@@ -27,6 +27,8 @@ public sealed class TakehomeSampleTests : IAsyncLifetime
 
         Assert.True(run.ExitCode == 0, run.Output[^Math.Min(run.Output.Length, 4000)..]);
         TestScope.AssertEverythingWasObserved(run.Output);
+        // A drain that ends as it should leaves no background loop reported as dead on the way out.
+        Assert.DoesNotContain("crit:", run.Output, StringComparison.Ordinal);
         var rows = (await _scope.RowsAsync()).ToDictionary(r => r.MaskedIp + "|" + r.UserId);
         var logins = sample.OfType<JsonObject>().Where(x => x.ContainsKey("user_id")).ToList();
         Assert.Equal(99, logins.Count);

@@ -50,6 +50,9 @@ public sealed partial class DrainDetector(
             {
                 LogQueueEmpty(_options.QueueName);
                 lifetime.StopApplication();
+
+                // Done: wait for the stop this asked for, so that ending is never mistaken for a loop that died.
+                await Task.Delay(Timeout.InfiniteTimeSpan, time, stoppingToken).ConfigureAwait(false);
                 return;
             }
 
