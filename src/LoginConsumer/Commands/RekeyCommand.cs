@@ -50,7 +50,7 @@ public static class RekeyCommand
         {
             await Console.Error.WriteLineAsync(
                 "rekey: refused. Masking:Algorithm is HmacSha256: one-way values cannot be re-computed without their originals. "
-                + "See README \"Privacy\" for comparing values across a rotation.").ConfigureAwait(false);
+                + "See docs/privacy.md for comparing values across a rotation.").ConfigureAwait(false);
             return 1;
         }
 

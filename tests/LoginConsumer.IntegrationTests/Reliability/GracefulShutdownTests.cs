@@ -70,7 +70,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
             ["Sqs__ShutdownGrace"] = "00:00:02",
 
             // A long poll cut short at stop lives on at the server for up to its wait time and takes the
-            // first message that becomes visible (README, Guarantees). A 1 s poll has ended before the
+            // first message that becomes visible (docs/guarantees.md, Limits). A 1 s poll has ended before the
             // 2 s grace releases the held messages, so this test sees the release alone.
             ["Sqs__WaitTimeSeconds"] = "1",
         });
