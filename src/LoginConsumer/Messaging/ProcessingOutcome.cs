@@ -13,8 +13,6 @@ public sealed record ProcessingOutcome
 
     public Exception? Failure { get; private init; }
 
-    public bool IsStored => Poison is null && Failure is null;
-
     public static ProcessingOutcome Poisoned(PoisonReason reason) => new() { Poison = reason };
 
     public static ProcessingOutcome Failed(Exception failure) => new() { Failure = failure };

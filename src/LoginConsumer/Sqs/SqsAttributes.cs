@@ -12,7 +12,12 @@ public static class SqsAttributes
     public const string SentTimestampName = "SentTimestamp";
     public const string ReceiveCountName = "ApproximateReceiveCount";
 
-    public static long? SentTimestamp(Message message) => TransportAttributes.SentTimestamp(message);
+    private static readonly long MaxEpochMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>SQS's own SentTimestamp: set by the service, so trusted as it is, within range.</summary>
+    public static long? SentTimestamp(Message message) =>
+        message.Attributes?.TryGetValue(SentTimestampName, out var value) == true
+        && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms >= TransportAttributes.EarliestMs && ms <= MaxEpochMs ? ms : null;
 
     public static int ReceiveCount(Message message) =>
         message.Attributes?.TryGetValue(ReceiveCountName, out var value) == true

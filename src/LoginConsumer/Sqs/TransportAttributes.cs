@@ -25,7 +25,7 @@ public sealed class TransportAttributes(IReadOnlyDictionary<string, byte[]> keys
     private const int MaxRowKeyLength = 128;
 
     // SQS opened in 2006; a send time before that, or more than a day ahead of this clock, is not a send time.
-    private static readonly long EarliestMs = new DateTimeOffset(2006, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    internal static readonly long EarliestMs = new DateTimeOffset(2006, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
     private static readonly TimeSpan MaxClockSkew = TimeSpan.FromDays(1);
 
     /// <summary>What the message's attributes said about themselves, for the metric.</summary>
@@ -44,7 +44,7 @@ public sealed class TransportAttributes(IReadOnlyDictionary<string, byte[]> keys
     /// <summary>The row key, the send time (Unix ms) and whether redrive attributes were present and trusted.</summary>
     public (string RowKey, long SentTimestampMs, Verdict Verdict) Read(Message message)
     {
-        var sqsSent = SentTimestamp(message) ?? time.GetUtcNow().ToUnixTimeMilliseconds();
+        var sqsSent = SqsAttributes.SentTimestamp(message) ?? time.GetUtcNow().ToUnixTimeMilliseconds();
         var attributes = message.MessageAttributes;
         if (attributes is null || !(attributes.ContainsKey(OriginalMessageIdName) || attributes.ContainsKey(OriginalSentTimestampName) || attributes.ContainsKey(SignatureName)))
         {
@@ -71,11 +71,6 @@ public sealed class TransportAttributes(IReadOnlyDictionary<string, byte[]> keys
         [OriginalSentTimestampName] = new() { DataType = "Number", StringValue = sentTimestampMs.ToString(CultureInfo.InvariantCulture) },
         [SignatureName] = new() { DataType = "String", StringValue = activeKeyId + ":" + Convert.ToBase64String(Mac(keys[activeKeyId], rowKey, sentTimestampMs)) },
     };
-
-    /// <summary>SQS's own SentTimestamp: set by the service, so trusted as it is, within range.</summary>
-    public static long? SentTimestamp(Message message) =>
-        message.Attributes?.TryGetValue(SqsAttributes.SentTimestampName, out var value) == true
-        && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms >= EarliestMs && ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? ms : null;
 
     private bool InRange(long sentMs) => sentMs >= EarliestMs && sentMs <= (time.GetUtcNow() + MaxClockSkew).ToUnixTimeMilliseconds();
 

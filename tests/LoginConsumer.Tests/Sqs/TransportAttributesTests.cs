@@ -93,7 +93,7 @@ public sealed class TransportAttributesTests
     {
         var message = Received([]);
         message.Attributes[SqsAttributes.SentTimestampName] = "99999999999999999";
-        Assert.Null(TransportAttributes.SentTimestamp(message));
+        Assert.Null(SqsAttributes.SentTimestamp(message));
     }
 
     private static Message Received(Dictionary<string, MessageAttributeValue> attributes) => new()
