@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using BenchmarkDotNet.Running;
 using LoginConsumer.Bench;
 
-// bench.sh drives this: pipelines --messages N [--consumer-receivers 2,8] --consumer EXE --state DIR | profile --messages N --consumer EXE --state DIR | bare --messages N --receivers 4,16 --state DIR | naive --messages N [--naive-seconds S] --state DIR | running --messages N [--warm-up-messages W] --consumer EXE --state DIR | lag --rate R --seconds S [--warmup W] --consumer EXE --state DIR | micro
+// bench.sh drives this: pipelines --messages N [--consumer-receivers 2,8] --consumer EXE --state DIR | profile --messages N --consumer EXE --state DIR | bare --messages N --receivers 4,16 --state DIR | naive --messages N [--naive-seconds S] --state DIR | running --messages N [--warm-up-messages W] --consumer EXE --state DIR | consumer --messages N --consumer EXE --state DIR | insert [--rows N] [--step S] [--writers W] --state DIR | lag --rate R --seconds S [--warmup W] --consumer EXE --state DIR | micro
 var mode = args.FirstOrDefault() ?? "pipelines";
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 int IntArg(string name, int fallback) => int.Parse(Arg(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
@@ -177,6 +177,24 @@ else if (mode == "naive")
 
     return 0;
 }
+else if (mode == "consumer")
+{
+    // One cold drain of the given executable alone, for comparing two builds in alternation; prints only.
+    await context.ExecuteAsync("TRUNCATE user_logins");
+    Console.WriteLine(await ConsumerPipeline.RunAsync(context, IntArg("--messages", 50_000), consumer));
+    return 0;
+}
+else if (mode == "insert")
+{
+    // Where one PostgreSQL stops: the shipped batched INSERT alone, into a growing table; prints and writes results.
+    var insert = await InsertMode.RunAsync(context, IntArg("--rows", 3_000_000), IntArg("--step", 500_000), IntArg("--writers", 2));
+    foreach (var line in insert.Lines())
+    {
+        Console.WriteLine(line);
+    }
+
+    results["insert"] = insert.ToJson();
+}
 else if (mode == "running")
 {
     // The running consumer alone; prints only, writes no results.
@@ -185,7 +203,7 @@ else if (mode == "running")
 }
 else
 {
-    Console.Error.WriteLine($"unknown mode {mode}: pipelines | lag | profile | bare | naive | running | micro");
+    Console.Error.WriteLine($"unknown mode {mode}: pipelines | lag | profile | bare | naive | running | consumer | insert | micro");
     return 2;
 }
 

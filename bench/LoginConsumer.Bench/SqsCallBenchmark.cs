@@ -15,8 +15,8 @@ namespace LoginConsumer.Bench;
 
 /// <summary>
 /// What the AWS SDK costs for the two calls that move ten messages (one ReceiveMessage of 10, one DeleteMessageBatch
-/// of 10), with no network: an in-process handler answers as the emulator would. The shipped client (its factory,
-/// credentials fixed once, signing region pinned) sends the shipped receive request. Beside it, the same two
+/// of 10), with no network: an in-process handler answers as the emulator would. The SDK client, configured as the
+/// shipped one is, sends the shipped receive request. Beside it, the same two
 /// exchanges made with a plain HttpClient and System.Text.Json (no signing, no SDK pipeline, no MD5 checks), so
 /// the SDK's own share can be read off. Divide by ten for the cost per message.
 /// </summary>
@@ -41,9 +41,9 @@ public class SqsCallBenchmark
     public void Setup()
     {
         _canned = new CannedSqs(SampleMessages.Generate(Batch, seed: 11, malformedEvery: 0).ToList());
-        _sdk = SqsClientFactory.Create(
+        _sdk = new AmazonSQSClient(
             new BasicAWSCredentials("bench", "bench"),
-            new AmazonSQSConfig { ServiceURL = ServiceUrl, HttpClientFactory = new CannedClientFactory(_canned) });
+            new AmazonSQSConfig { ServiceURL = ServiceUrl, HttpClientFactory = new CannedClientFactory(_canned), MaxErrorRetry = 0 });
         _plain = new HttpClient(_canned, disposeHandler: false);
 
         // Each side must really move ten messages, and the SDK must really sign, or this measures less than it says.
