@@ -38,7 +38,7 @@ public sealed class BenchContext(string stateDir) : IDisposable
                 [QueueAttributeName.RedrivePolicy] = JsonSerializer.Serialize(new { deadLetterTargetArn = arn, maxReceiveCount = 5 }),
             },
         })).QueueUrl;
-        await SendSampleCommand.SendAllAsync(Sqs, url, Sample.SampleMessages.Generate(count, seed: 11, malformedEvery: 0), CancellationToken.None);
+        await LoginConsumer.Sample.SampleSender.SendAllAsync(Sqs, url, Sample.SampleMessages.Generate(count, seed: 11, malformedEvery: 0), CancellationToken.None);
         return (name, url);
     }
 

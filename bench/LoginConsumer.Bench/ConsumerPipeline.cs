@@ -90,7 +90,7 @@ public static class ConsumerPipeline
             // Sending takes a few seconds and every SendMessageBatch makes the emulator walk its delayed
             // messages, so plan generously: the delays must all still be at least one second when sent.
             var visibleAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5 + messages / 4_000.0);
-            await Commands.SendSampleCommand.SendAllAsync(context.Sqs, url, Sample.SampleMessages.Generate(messages, seed: 12, malformedEvery: 0), CancellationToken.None, delaySeconds: () =>
+            await Sample.SampleSender.SendAllAsync(context.Sqs, url, Sample.SampleMessages.Generate(messages, seed: 12, malformedEvery: 0), CancellationToken.None, delaySeconds: () =>
             {
                 // The whole-second delay that makes this batch visible within the second after visibleAt.
                 var delay = (int)Math.Ceiling((visibleAt - DateTimeOffset.UtcNow).TotalSeconds);

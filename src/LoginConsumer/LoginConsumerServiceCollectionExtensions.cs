@@ -138,6 +138,7 @@ public static class LoginConsumerServiceCollectionExtensions
 
         // migrate's own check for mapping changes that no migration holds needs the design-time model, which a Native
         // AOT build cannot make (docs/performance.md, "Native AOT"); ModelTests makes the same check at build time.
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddPooledDbContextFactory<LoginDbContext>(options => options
             .UseNpgsql(connectionString)
             .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning)));

@@ -41,7 +41,7 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(peek.ExitCode == 0, peek.Output);
         var entries = JsonNode.Parse(peek.Output[peek.Output.IndexOf('[', StringComparison.Ordinal)..])!.AsArray();
         Assert.Equal(4, entries.Count);
-        var exhaustedEntry = entries.Single(e => (string?)e!["reason_code"] == ErrorQueueEntry.RetriesExhausted)!;
+        var exhaustedEntry = entries.Single(e => (string?)e!["reason_code"] == LoginConsumer.Operations.ErrorQueueEntry.RetriesExhausted)!;
         Assert.Equal(exhausted, (string?)exhaustedEntry["original_message_id"]);
         Assert.Equal(TestScope.Masker.Mask(MaskedField.Ip, RawIp), (string?)exhaustedEntry["body"]!["ip"]);
         Assert.Equal(TestScope.Masker.Mask(MaskedField.DeviceId, RawDeviceId), (string?)exhaustedEntry["body"]!["device_id"]);

@@ -70,7 +70,8 @@ public sealed class FailureHandlingTests : IAsyncLifetime
             using var consumer = _scope.StartConsumer(["run"], DatabaseDown());
             _ = consumer.StandardOutput.ReadToEndAsync();
             _ = consumer.StandardError.ReadToEndAsync();
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            // Received (held), or already gone from login-queue to the error queue.
+            await Poll.UntilAsync(async () => await _scope.MainQueueCountsAsync() is (_, 1) or (0, 0), TimeSpan.FromSeconds(30));
             consumer.Kill();
             await consumer.WaitForExitAsync();
             moved = await _scope.ReceiveAllErrorsAsync();

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using LoginConsumer.Masking;
+using LoginConsumer.Operations;
 using LoginConsumer.Sqs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,25 +34,20 @@ public static class DlqCommand
     private static Command Stats()
     {
         var command = new Command("stats", "Depth, age of the oldest message, and counts by reason.");
-        command.SetAction(async (_, cancellationToken) =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
+            var output = parse.InvocationConfiguration.Output;
             using var host = BuildHost(masking: false);
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            var attributes = await sqs.GetQueueAttributesAsync(
-                queues.Error,
-                [QueueAttributeName.ApproximateNumberOfMessages, QueueAttributeName.ApproximateNumberOfMessagesNotVisible],
-                cancellationToken).ConfigureAwait(false);
-            var entries = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, ScanLimit, cancellationToken).ConfigureAwait(false);
-            var now = DateTimeOffset.UtcNow;
-            var oldest = entries.Select(e => e.DeadLettered ?? e.FirstSent).OfType<DateTimeOffset>().DefaultIfEmpty(now).Min();
-            Console.WriteLine(Invariant($"Error queue {QueueName(queues.Error)}: {attributes.ApproximateNumberOfMessages} visible, {attributes.ApproximateNumberOfMessagesNotVisible} in flight"));
-            Console.WriteLine(entries.Count == 0 ? "Empty." : Invariant($"Oldest message: dead-lettered {Age(now - oldest)} ago"));
-            if (entries.Count > 0)
+            var stats = await ErrorQueueStats.ReadAsync(sqs, queues.Error, ScanLimit, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"Error queue {QueueName(queues.Error)}: {stats.Visible} visible, {stats.InFlight} in flight")).ConfigureAwait(false);
+            await output.WriteLineAsync(stats.OldestAge is { } age ? Invariant($"Oldest message: dead-lettered {Age(age)} ago") : "Empty.").ConfigureAwait(false);
+            if (stats.Scanned > 0)
             {
-                Console.WriteLine(Invariant($"By reason ({entries.Count} scanned{(entries.Count == ScanLimit ? ", more not counted" : string.Empty)}):"));
-                foreach (var group in entries.GroupBy(e => e.ReasonCode).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
+                await output.WriteLineAsync(Invariant($"By reason ({stats.Scanned} scanned{(stats.ScanCapped ? ", more not counted" : string.Empty)}):")).ConfigureAwait(false);
+                foreach (var (reason, count) in stats.ByReason)
                 {
-                    Console.WriteLine(Invariant($"  {group.Key,-20} {group.Count(),7}"));
+                    await output.WriteLineAsync(Invariant($"  {reason,-20} {count,7}")).ConfigureAwait(false);
                 }
             }
 
@@ -67,6 +63,7 @@ public static class DlqCommand
         var command = new Command("peek", "Show messages with their reasons; ip and device_id are masked. Nothing is removed.") { count, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var output = parse.InvocationConfiguration.Output;
             using var host = BuildHost(masking: true);
             var masker = host.Services.GetRequiredService<Masker>();
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
@@ -80,21 +77,21 @@ public static class DlqCommand
                 ["receive_count"] = e.ReceiveCount,
                 ["first_sent"] = e.FirstSent?.ToString("O", CultureInfo.InvariantCulture),
                 ["dead_lettered"] = e.DeadLettered?.ToString("O", CultureInfo.InvariantCulture),
-                ["body"] = SafeBody(e.Body, masker),
+                ["body"] = ErrorQueueBodyView.Show(e.Body, masker),
             }).ToList();
             if (parse.GetValue(json))
             {
-                Console.WriteLine(new JsonArray([.. shown]).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                await output.WriteLineAsync(new JsonArray([.. shown]).ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
                 return 0;
             }
 
-            Console.WriteLine(Invariant($"{shown.Count} message(s) from {QueueName(queues.Error)}:"));
+            await output.WriteLineAsync(Invariant($"{shown.Count} message(s) from {QueueName(queues.Error)}:")).ConfigureAwait(false);
             foreach (var entry in shown)
             {
-                Console.WriteLine();
+                await output.WriteLineAsync().ConfigureAwait(false);
                 foreach (var (key, value) in entry)
                 {
-                    Console.WriteLine(Invariant($"  {key,-20} {(value is JsonValue v ? v.ToString() : value?.ToJsonString() ?? "-")}"));
+                    await output.WriteLineAsync(Invariant($"  {key,-20} {(value is JsonValue v ? v.ToString() : value?.ToJsonString() ?? "-")}")).ConfigureAwait(false);
                 }
             }
 
@@ -117,7 +114,7 @@ public static class DlqCommand
             // The redriven messages carry their row key signed under the masking key ring: redrive needs the keys.
             using var host = BuildHost(masking: true);
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            return await ErrorQueueRedrive.RunAsync(sqs, host.Services.GetRequiredService<TransportAttributes>(), queues, parse.GetValue(max), parse.GetValue(rate), Console.Out, cancellationToken).ConfigureAwait(false);
+            return await ErrorQueueRedrive.RunAsync(sqs, host.Services.GetRequiredService<TransportAttributes>(), queues, parse.GetValue(max), parse.GetValue(rate), parse.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -130,7 +127,7 @@ public static class DlqCommand
         {
             if (!parse.GetValue(yes))
             {
-                await Console.Error.WriteLineAsync("dlq purge deletes every message in the error queue for good; run `dlq stats` first, then repeat with --yes.").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Error.WriteLineAsync("dlq purge deletes every message in the error queue for good; run `dlq stats` first, then repeat with --yes.").ConfigureAwait(false);
                 return 2;
             }
 
@@ -138,101 +135,11 @@ public static class DlqCommand
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
             var before = await sqs.GetQueueAttributesAsync(queues.Error, [QueueAttributeName.ApproximateNumberOfMessages], cancellationToken).ConfigureAwait(false);
             await sqs.PurgeQueueAsync(queues.Error, cancellationToken).ConfigureAwait(false);
-            Console.WriteLine(Invariant($"Purged {QueueName(queues.Error)} (about {before.ApproximateNumberOfMessages} messages). SQS may take up to 60 s to finish."));
+            await parse.InvocationConfiguration.Output.WriteLineAsync(
+                Invariant($"Purged {QueueName(queues.Error)} (about {before.ApproximateNumberOfMessages} messages). SQS may take up to 60 s to finish.")).ConfigureAwait(false);
             return 0;
         });
         return command;
-    }
-
-    /// <summary>
-    /// A body as operators may see it: a login event's known fields with ip and device_id masked (as stored, with the
-    /// active key), other fields by name only; anything else by size only.
-    /// </summary>
-    public static JsonNode SafeBody(string body, Masker masker)
-    {
-        JsonDocument document;
-        try
-        {
-            // JsonDocument, not JsonNode: a body that repeats a key is shown (as repeated), not a failure of the whole list.
-            document = JsonDocument.Parse(SqsBody.Unwrap(body));
-        }
-        catch (JsonException)
-        {
-            return NotShown(body);
-        }
-
-        using (document)
-        {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                return NotShown(body);
-            }
-
-            var safe = new JsonObject();
-            var others = new JsonArray();
-            foreach (var property in document.RootElement.EnumerateObject())
-            {
-                var name = property.Name;
-                var shown = name.ToLowerInvariant() switch
-                {
-                    "ip" => Masked(MaskedField.Ip, property.Value, masker),
-                    "device_id" => Masked(MaskedField.DeviceId, property.Value, masker),
-                    "user_id" or "device_type" or "locale" or "app_version" =>
-                        property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: <= 200 } text ? text : "(not a short string)",
-                    _ => null,
-                };
-                if (!IsLoginField(name))
-                {
-                    others.Add((JsonNode)(name.Length <= 64 ? name : name[..64] + "…"));
-                }
-                else if (safe.ContainsKey(name))
-                {
-                    safe[name] = "(given more than once)";
-                }
-                else
-                {
-                    safe[name] = shown;
-                }
-            }
-
-            if (others.Count > 0)
-            {
-                safe["other_fields"] = others;
-            }
-
-            return safe;
-        }
-    }
-
-    private static bool IsLoginField(string name) => name.ToLowerInvariant() is "ip" or "device_id" or "user_id" or "device_type" or "locale" or "app_version";
-
-    private static JsonValue NotShown(string body) => JsonValue.Create(Invariant($"(not a JSON object: {body.Length} characters, not shown)"));
-
-    private static JsonNode? Masked(MaskedField field, JsonElement value, Masker masker)
-    {
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.String || value.GetString() is not { } text)
-        {
-            return "(not a string)";
-        }
-
-        if (field == MaskedField.Ip && IpCanonicalizer.TryCanonicalize(text, out var canonical))
-        {
-            text = canonical;
-        }
-
-        try
-        {
-            return masker.Mask(field, text);
-        }
-        catch (ArgumentException)
-        {
-            return "(too long to mask)";
-        }
     }
 
     private static IHost BuildHost(bool masking)

@@ -20,16 +20,16 @@ public static class PasswordVerifierCommand
         var command = new Command(
             "password-verifier",
             "Read a PostgreSQL role's password from standard input and print its SCRAM-SHA-256 verifier, for deploy/sql/roles.sql.");
-        command.SetAction(_ =>
+        command.SetAction(parse =>
         {
-            var password = Console.In.ReadLine();
+            var password = Console.In.ReadLine(); // standard input is the process's own: the parser has no reader for it
             if (string.IsNullOrEmpty(password))
             {
-                Console.Error.WriteLine("password-verifier: give the password on standard input, e.g. printf '%s\\n' \"$RUNTIME_PASSWORD\" | LoginConsumer password-verifier");
+                parse.InvocationConfiguration.Error.WriteLine("password-verifier: give the password on standard input, e.g. printf '%s\\n' \"$RUNTIME_PASSWORD\" | LoginConsumer password-verifier");
                 return 2;
             }
 
-            Console.Out.WriteLine(Verifier(password, RandomNumberGenerator.GetBytes(SaltBytes), Iterations));
+            parse.InvocationConfiguration.Output.WriteLine(Verifier(password, RandomNumberGenerator.GetBytes(SaltBytes), Iterations));
             return 0;
         });
         return command;

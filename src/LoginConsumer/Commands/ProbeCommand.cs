@@ -21,7 +21,7 @@ public static class ProbeCommand
             var text = parse.GetValue(url) ?? string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{(port.Length > 0 ? port : "8080")}");
             if (!Uri.TryCreate(text, UriKind.Absolute, out var baseUrl))
             {
-                await Console.Error.WriteLineAsync("probe: --url must be an absolute URL such as http://127.0.0.1:8080").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Error.WriteLineAsync("probe: --url must be an absolute URL such as http://127.0.0.1:8080").ConfigureAwait(false);
                 return 2;
             }
 
@@ -30,12 +30,12 @@ public static class ProbeCommand
             {
                 using var response = await http.GetAsync(new Uri(baseUrl, "/health/" + parse.GetValue(which)), cancellationToken).ConfigureAwait(false);
                 var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {body}"));
+                await parse.InvocationConfiguration.Output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {body}")).ConfigureAwait(false);
                 return response.IsSuccessStatusCode ? 0 : 1;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                Console.WriteLine("unreachable: " + ex.Message);
+                await parse.InvocationConfiguration.Output.WriteLineAsync("unreachable: " + ex.Message).ConfigureAwait(false);
                 return 1;
             }
         });

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using LoginConsumer.Masking;
+using LoginConsumer.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LoginConsumer.Commands;
@@ -19,27 +20,28 @@ public static class UnmaskCommand
     public static Command Create()
     {
         var field = new Option<string>("--field") { Description = "Which column the value came from: ip or device_id.", Required = true };
-        field.AcceptOnlyFromAmong("ip", "device_id");
+        field.AcceptOnlyFromAmong(LoginFields.Ip, LoginFields.DeviceId);
         var value = new Option<string>("--value") { Description = "The masked value, as stored (\"<keyId>:e:<base64url>\").", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why this value is revealed (a ticket, a request): written to the audit line.", Required = true };
         var command = new Command("unmask", "Print the original of a value masked with Masking:Algorithm=AesGcmSiv (needs its key and a --reason).") { field, value, reason };
         command.SetAction(parse => Execute(
-            parse.GetValue(field) == "ip" ? MaskedField.Ip : MaskedField.DeviceId,
+            parse.GetValue(field) == LoginFields.Ip ? MaskedField.Ip : MaskedField.DeviceId,
             parse.GetValue(value)!,
             parse.GetValue(reason)!,
-            Console.Out,
-            Console.Error));
+            parse.InvocationConfiguration.Output,
+            parse.InvocationConfiguration.Error,
+            TimeProvider.System));
         return command;
     }
 
-    public static int Execute(MaskedField field, string masked, string reason, TextWriter output, TextWriter error)
+    private static int Execute(MaskedField field, string masked, string reason, TextWriter output, TextWriter error, TimeProvider time)
     {
         masked = masked.Trim();
         reason = reason.Trim();
         var keyId = Masker.Describe(masked)?.KeyId;
         if (reason.Length == 0 || reason.Length > MaxReasonLength)
         {
-            Audit(error, field, keyId, masked, reason, allowed: false, $"--reason must say why, in 1 to {MaxReasonLength} characters.");
+            Audit(error, time, field, keyId, masked, reason, allowed: false, $"--reason must say why, in 1 to {MaxReasonLength} characters.");
             return 2;
         }
 
@@ -51,7 +53,7 @@ public static class UnmaskCommand
         if (masker.Algorithm != MaskingAlgorithm.AesGcmSiv)
         {
             Audit(
-                error, field, keyId, masked, reason, allowed: false,
+                error, time, field, keyId, masked, reason, allowed: false,
                 "Masking:Algorithm is HmacSha256, which is one-way: its values cannot be turned back into the original by anyone, with or without the key. "
                 + "Only values stored under Masking:Algorithm=AesGcmSiv can be unmasked.");
             return 1;
@@ -59,17 +61,17 @@ public static class UnmaskCommand
 
         if (!masker.TryUnmask(field, masked, out var original, out var refusal))
         {
-            Audit(error, field, keyId, masked, reason, allowed: false, refusal);
+            Audit(error, time, field, keyId, masked, reason, allowed: false, refusal);
             return 1;
         }
 
-        Audit(error, field, keyId, masked, reason, allowed: true, refusal: null);
+        Audit(error, time, field, keyId, masked, reason, allowed: true, refusal: null);
         output.WriteLine(original);
         return 0;
     }
 
     /// <summary>One JSON line per attempt. It names the value as stored (masked), never the original.</summary>
-    private static void Audit(TextWriter error, MaskedField field, string? keyId, string masked, string reason, bool allowed, string? refusal)
+    private static void Audit(TextWriter error, TimeProvider time, MaskedField field, string? keyId, string masked, string reason, bool allowed, string? refusal)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -82,7 +84,7 @@ public static class UnmaskCommand
             json.WriteString("masked_value", masked.Length <= 512 ? masked : masked[..512]);
             json.WriteString("os_user", Environment.UserName);
             json.WriteString("reason", reason.Length <= MaxReasonLength ? reason : reason[..MaxReasonLength]);
-            json.WriteString("time", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteString("time", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
             if (refusal is not null)
             {
                 json.WriteString("refusal", refusal);

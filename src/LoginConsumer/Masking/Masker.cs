@@ -18,6 +18,9 @@ public sealed class Masker(KeyRing keyRing, MaskingAlgorithm algorithm = Masking
 {
     public const string EncryptedMarker = "e";
 
+    /// <summary>What an encrypted value holds right after its key id, and a one-way value never holds.</summary>
+    public const string EncryptedInfix = ":" + EncryptedMarker + ":";
+
     private const int DigestBytes = 32;
     private const int DigestChars = 43; // base64url of 32 bytes, unpadded
     private const int StackLimit = 512;
@@ -70,7 +73,7 @@ public sealed class Masker(KeyRing keyRing, MaskingAlgorithm algorithm = Masking
         }
 
         var sealedBytes = AesGcmSiv.Seal(key.EncryptionKey, key.EncryptionNonce, AssociatedData(field), plaintext);
-        return key.Id + ":" + EncryptedMarker + ":" + Base64Url.EncodeToString(sealedBytes);
+        return key.Id + EncryptedInfix + Base64Url.EncodeToString(sealedBytes);
     }
 
     /// <summary>
@@ -120,6 +123,9 @@ public sealed class Masker(KeyRing keyRing, MaskingAlgorithm algorithm = Masking
         error = string.Empty;
         return true;
     }
+
+    /// <summary>What every value made with the key <paramref name="keyId"/> starts with.</summary>
+    public static string KeyPrefix(string keyId) => keyId + ":";
 
     /// <summary>The key id a masked value was made with, and whether it is reversible; null for text that is no masked value.</summary>
     public static (string KeyId, bool Encrypted)? Describe(string masked)

@@ -13,8 +13,6 @@ public static class JsonBodyInspector
 {
     private const int MaxRawFieldNameLength = 96; // the longest login field name, even fully \u-escaped
 
-    private static readonly string[] LoginFields = ["user_id", "device_type", "ip", "locale", "device_id", "app_version"];
-
     public static void Check(ReadOnlySpan<byte> body, int maxBytes, int maxDepth)
     {
         if (body.Length > maxBytes)
@@ -44,17 +42,17 @@ public static class JsonBodyInspector
                 {
                     // CopyString unescapes, so "user\u005fid" counts as user_id, as the deserializer will read it.
                     var length = reader.CopyString(name);
-                    for (var i = 0; i < LoginFields.Length; i++)
+                    for (var i = 0; i < LoginFields.All.Length; i++)
                     {
-                        if (name[..length].Equals(LoginFields[i], StringComparison.OrdinalIgnoreCase))
+                        if (name[..length].Equals(LoginFields.All[i], StringComparison.OrdinalIgnoreCase))
                         {
                             if ((seen & (1 << i)) != 0)
                             {
-                                throw new PoisonMessageException("duplicate_field", $"The body gives {LoginFields[i]} more than once.");
+                                throw new PoisonMessageException("duplicate_field", $"The body gives {LoginFields.All[i]} more than once.");
                             }
 
                             seen |= 1 << i;
-                            CheckEscapedString(ref reader, LoginFields[i]);
+                            CheckEscapedString(ref reader, LoginFields.All[i]);
                         }
                     }
                 }

@@ -5,21 +5,21 @@ namespace LoginConsumer.Messaging;
 /// <summary>The login event as producers write it: a bare JSON object with snake_case fields, any of which may be null or missing.</summary>
 public sealed record LoginEvent
 {
-    [JsonPropertyName("user_id")]
+    [JsonPropertyName(LoginFields.UserId)]
     public string? UserId { get; init; }
 
-    [JsonPropertyName("device_type")]
+    [JsonPropertyName(LoginFields.DeviceType)]
     public string? DeviceType { get; init; }
 
-    [JsonPropertyName("ip")]
+    [JsonPropertyName(LoginFields.Ip)]
     public string? Ip { get; init; }
 
-    [JsonPropertyName("locale")]
+    [JsonPropertyName(LoginFields.Locale)]
     public string? Locale { get; init; }
 
-    [JsonPropertyName("device_id")]
+    [JsonPropertyName(LoginFields.DeviceId)]
     public string? DeviceId { get; init; }
 
-    [JsonPropertyName("app_version")]
+    [JsonPropertyName(LoginFields.AppVersion)]
     public string? AppVersion { get; init; }
 }

@@ -26,12 +26,12 @@ public sealed class LoginEventValidator(IOptions<MaskingOptions> maskingOptions)
             throw new PoisonMessageException("not_login_event", "Not a login event: user_id is missing, null or empty.");
         }
 
-        CheckText("user_id", message.UserId, UserLoginColumns.UserId);
-        CheckText("device_type", message.DeviceType, UserLoginColumns.DeviceType);
-        CheckText("locale", message.Locale, UserLoginColumns.Locale);
-        CheckText("app_version", message.AppVersion, UserLoginColumns.AppVersionText);
-        CheckText("ip", message.Ip, _maxIp);
-        CheckText("device_id", message.DeviceId, _maxDeviceId);
+        CheckText(LoginFields.UserId, message.UserId, UserLoginColumns.UserId);
+        CheckText(LoginFields.DeviceType, message.DeviceType, UserLoginColumns.DeviceType);
+        CheckText(LoginFields.Locale, message.Locale, UserLoginColumns.Locale);
+        CheckText(LoginFields.AppVersion, message.AppVersion, UserLoginColumns.AppVersionText);
+        CheckText(LoginFields.Ip, message.Ip, _maxIp);
+        CheckText(LoginFields.DeviceId, message.DeviceId, _maxDeviceId);
 
         string? ip = null;
         if (message.Ip is not null && !IpCanonicalizer.TryCanonicalize(message.Ip, out ip))
@@ -41,8 +41,8 @@ public sealed class LoginEventValidator(IOptions<MaskingOptions> maskingOptions)
 
         if (_encrypting)
         {
-            CheckEncryptable("ip", ip);
-            CheckEncryptable("device_id", message.DeviceId);
+            CheckEncryptable(LoginFields.Ip, ip);
+            CheckEncryptable(LoginFields.DeviceId, message.DeviceId);
         }
 
         return new ValidatedLogin(

@@ -4,24 +4,10 @@ namespace LoginConsumer.Messaging;
 /// The message can never be stored, however often it is tried: it goes to the error queue at once.
 /// The message text is the reason and must never contain a value from the body.
 /// </summary>
+#pragma warning disable CA1032 // Every poison reason has a code; the parameterless and message-only forms would make one up.
 public sealed class PoisonMessageException : Exception
+#pragma warning restore CA1032
 {
-    public PoisonMessageException()
-    {
-        Code = "poison";
-    }
-
-    public PoisonMessageException(string message)
-        : this("poison", message)
-    {
-    }
-
-    public PoisonMessageException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Code = "poison";
-    }
-
     public PoisonMessageException(string code, string message)
         : base(message)
     {

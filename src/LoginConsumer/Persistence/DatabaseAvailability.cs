@@ -14,13 +14,12 @@ namespace LoginConsumer.Persistence;
 public sealed partial class DatabaseAvailability(
     IDbContextFactory<LoginDbContext> contextFactory,
     IOptions<BatchWriterOptions> options,
+    TimeProvider time,
     ILogger<DatabaseAvailability> logger)
 {
     private readonly object _gate = new();
     private volatile TaskCompletionSource _available = CompletedSource();
     private Task? _probing;
-
-    public bool IsAvailable => _available.Task.IsCompleted;
 
     public Task WaitUntilAvailableAsync(CancellationToken cancellationToken) => _available.Task.WaitAsync(cancellationToken);
 
@@ -48,13 +47,14 @@ public sealed partial class DatabaseAvailability(
             }
 
             LogDown(options.Value.ProbeInterval);
-            var downSince = DateTime.UtcNow;
-            using var timer = new PeriodicTimer(options.Value.ProbeInterval);
+            var downSince = time.GetTimestamp();
+            using var timer = new PeriodicTimer(options.Value.ProbeInterval, time);
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (await CanConnectAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    LogBackUp(DateTime.UtcNow - downSince);
+                    var downFor = time.GetElapsedTime(downSince);
+                    LogBackUp(downFor);
                     return;
                 }
             }

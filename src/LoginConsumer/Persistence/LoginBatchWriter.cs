@@ -55,6 +55,7 @@ public sealed partial class LoginBatchWriter(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        // The loops end when StopAsync completes the channel and they drain it, not on the start token.
         _writers = [.. Enumerable.Range(0, _options.Writers).Select(_ => Task.Run(WriteLoopAsync, CancellationToken.None))];
         return Task.CompletedTask;
     }
@@ -129,10 +130,12 @@ public sealed partial class LoginBatchWriter(
     private async Task<bool> GatherAsync(List<PendingRow> batch)
     {
         batch.Clear();
-        await _gathering.WaitAsync().ConfigureAwait(false);
+
+        // No token: a writer stops when the channel is completed and empty (StopAsync), never with rows left in it.
+        await _gathering.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            if (!await _pending.Reader.WaitToReadAsync().ConfigureAwait(false))
+            if (!await _pending.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 return false;
             }

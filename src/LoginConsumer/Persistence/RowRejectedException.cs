@@ -4,30 +4,9 @@ namespace LoginConsumer.Persistence;
 /// PostgreSQL refused this one row on its own (a CHECK, a trigger, a value the column or the encoding cannot hold):
 /// storing it again can never succeed. The message names the SQLSTATE, never a value.
 /// </summary>
-public sealed class RowRejectedException : Exception
+#pragma warning disable CA1032 // It exists only to carry PostgreSQL's refusal; the standard forms would have none.
+public sealed class RowRejectedException(string sqlState, string message, Exception innerException) : Exception(message, innerException)
+#pragma warning restore CA1032
 {
-    public RowRejectedException()
-    {
-        SqlState = string.Empty;
-    }
-
-    public RowRejectedException(string message)
-        : base(message)
-    {
-        SqlState = string.Empty;
-    }
-
-    public RowRejectedException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        SqlState = string.Empty;
-    }
-
-    public RowRejectedException(string sqlState, string message, Exception innerException)
-        : base(message, innerException)
-    {
-        SqlState = sqlState;
-    }
-
-    public string SqlState { get; }
+    public string SqlState { get; } = sqlState;
 }

@@ -70,6 +70,7 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
     private async Task DeleteLoopAsync()
     {
         var batch = new List<PendingDelete>(SqsBatches.MaxEntries);
+        // Ends when the channel is completed and drained, not on a token: every queued delete gets its answer.
         while (await _pending.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
         {
             batch.Clear();
@@ -128,14 +129,11 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
     /// <summary>One DeleteMessageBatch (retried as a whole by the policy); returns the entries still worth trying again.</summary>
     private async Task<List<PendingDelete>> SendAsync(List<PendingDelete> batch, TimeSpan budget)
     {
+        // CancellationToken.None: a stored message's delete must still be tried while stopping; the budget bounds it.
         var response = await _policy.RunAsync(
             "DeleteMessageBatch",
             token => _sqs.DeleteMessageBatchAsync(
-                new DeleteMessageBatchRequest
-                {
-                    QueueUrl = batch[0].QueueUrl,
-                    Entries = [.. batch.Select((d, i) => new DeleteMessageBatchRequestEntry(SqsBatches.Id(i), d.ReceiptHandle))],
-                },
+                SqsBatches.Delete(batch[0].QueueUrl, batch.Select(d => d.ReceiptHandle)),
                 token),
             new SqsCall(int.MaxValue, _policy.CallTimeout, budget),
             CancellationToken.None).ConfigureAwait(false);
@@ -170,6 +168,7 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
 
         if (retry.Count > 0)
         {
+            // A short, fixed pause that a stop must not skip, or the retry would come at once.
             await Task.Delay(SqsCallPolicy.Backoff(1), CancellationToken.None).ConfigureAwait(false);
         }
 

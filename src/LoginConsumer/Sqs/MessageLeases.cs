@@ -62,6 +62,8 @@ public sealed partial class MessageLeases(
             await heartbeat.UntrackBeforeReleaseAsync(lease).ConfigureAwait(false);
         }
 
+        // Not the stopping token: this runs because the service stops, and a release cut short leaves the messages
+        // hidden for the rest of their visibility timeout. The policy's settle budget bounds it instead.
         foreach (var chunk in SqsBatches.Chunks(unsettled))
         {
             try
@@ -132,6 +134,7 @@ public sealed partial class MessageLeases(
         await heartbeat.UntrackBeforeReleaseAsync(lease).ConfigureAwait(false);
         try
         {
+            // CancellationToken.None: a release is how a stop hands messages back; the settle budget bounds it.
             await policy.RunAsync(
                 "ChangeMessageVisibility",
                 token => sqs.ChangeMessageVisibilityAsync(lease.Queues.Main, lease.ReceiptHandle, (int)visibleIn.TotalSeconds, token),

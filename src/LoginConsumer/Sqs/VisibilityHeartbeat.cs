@@ -51,6 +51,8 @@ public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, SqsCallPolicy po
     public async Task UntrackBeforeReleaseAsync(MessageLease lease)
     {
         Untrack(lease);
+
+        // No token: a round is bounded by its own call timeouts, and a release must not overtake it.
         await _round.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         _round.Release();
     }

@@ -249,7 +249,7 @@ public sealed class TestScope : IAsyncDisposable
         })).QueueUrl;
     }
 
-    public Task<int> SendAsync(IEnumerable<string> bodies) => SendSampleCommand.SendAllAsync(Sqs, QueueUrl, bodies, CancellationToken.None);
+    public Task<int> SendAsync(IEnumerable<string> bodies) => LoginConsumer.Sample.SampleSender.SendAllAsync(Sqs, QueueUrl, bodies, CancellationToken.None);
 
     public async Task<string> SendOneAsync(string body) => (await Sqs.SendMessageAsync(QueueUrl, body)).MessageId;
 

@@ -74,10 +74,10 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
             // 2 s grace releases the held messages, so this test sees the release alone.
             ["Sqs__WaitTimeSeconds"] = "1",
         });
-        var log = consumer.StandardOutput.ReadToEndAsync();
+        var log = new OutputCapture(consumer);
         _ = consumer.StandardError.ReadToEndAsync();
         await Poll.UntilAsync(async () => (await _scope.MainQueueCountsAsync()).NotVisible == messages, TimeSpan.FromSeconds(30));
-        await Task.Delay(TimeSpan.FromSeconds(2)); // held by the writer while the database is unreachable
+        await log.WaitForAsync("The database cannot be used", TimeSpan.FromSeconds(30)); // the writer now holds them
 
         var clock = Stopwatch.StartNew();
         await Signals.TerminateAsync(consumer);
@@ -86,7 +86,7 @@ public sealed class GracefulShutdownTests(ITestOutputHelper output) : IAsyncLife
 
         Assert.Equal(0, consumer.ExitCode);
         Assert.Equal((messages, 0), await _scope.MainQueueCountsAsync());
-        Assert.Contains("visible again at once", await log, StringComparison.Ordinal);
+        Assert.Contains("visible again at once", await log.AllAsync(), StringComparison.Ordinal);
         Assert.Empty(await _scope.ReceiveAllErrorsAsync());
     }
 }

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Amazon.SQS.Model;
+using LoginConsumer.Sqs;
 
-namespace LoginConsumer.Sqs;
+namespace LoginConsumer.Operations;
 
 /// <summary>One message of the error queue as operators see it: why it is there, and when, never its body's PII.</summary>
 public sealed record ErrorQueueEntry(

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginConsumer.Sqs;
 
-namespace LoginConsumer.Sqs;
+namespace LoginConsumer.Operations;
 
 /// <summary>
 /// Reads the error queue without consuming it: messages are received with a visibility timeout (so a scan sees each
@@ -24,7 +25,7 @@ public static class ErrorQueueScanner
                     new ReceiveMessageRequest
                     {
                         QueueUrl = queueUrl,
-                        MaxNumberOfMessages = Math.Min(10, max - seen.Count),
+                        MaxNumberOfMessages = Math.Min(SqsBatches.MaxEntries, max - seen.Count),
                         WaitTimeSeconds = 0,
                         VisibilityTimeout = 60,
                         MessageAttributeNames = ["All"],
@@ -45,15 +46,11 @@ public static class ErrorQueueScanner
         }
         finally
         {
-            foreach (var chunk in handles.Chunk(10))
+            // Not the caller's token: a scan that was cancelled still hands back what it hid, or the consumer's
+            // error-queue gauge and the next operator would miss those messages for a minute.
+            foreach (var chunk in SqsBatches.Chunks(handles))
             {
-                await sqs.ChangeMessageVisibilityBatchAsync(
-                    new ChangeMessageVisibilityBatchRequest
-                    {
-                        QueueUrl = queueUrl,
-                        Entries = [.. chunk.Select((h, i) => new ChangeMessageVisibilityBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), h) { VisibilityTimeout = 0 })],
-                    },
-                    CancellationToken.None).ConfigureAwait(false);
+                await sqs.ChangeMessageVisibilityBatchAsync(SqsBatches.Visibility(queueUrl, chunk, 0), CancellationToken.None).ConfigureAwait(false);
             }
         }
 

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginConsumer.Sqs;
 using static System.FormattableString;
 
-namespace LoginConsumer.Sqs;
+namespace LoginConsumer.Operations;
 
 /// <summary>
 /// Moves error-queue messages back to login-queue. Without --max it asks SQS for a message move task
@@ -96,7 +97,7 @@ public static class ErrorQueueRedrive
                 new ReceiveMessageRequest
                 {
                     QueueUrl = queues.Error,
-                    MaxNumberOfMessages = (int)Math.Min(10, total - moved - failed),
+                    MaxNumberOfMessages = (int)Math.Min(SqsBatches.MaxEntries, total - moved - failed),
                     WaitTimeSeconds = 0,
                     VisibilityTimeout = 60,
                     MessageAttributeNames = ["All"],
@@ -109,24 +110,16 @@ public static class ErrorQueueRedrive
             }
 
             var sent = await sqs.SendMessageBatchAsync(
-                new SendMessageBatchRequest
-                {
-                    QueueUrl = queues.Main,
-                    Entries = [.. messages.Select((m, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.Body) { MessageAttributes = Carried(signer, m) })],
-                },
+                SqsBatches.Send(queues.Main, messages.Select(m => (m.Body, (Dictionary<string, MessageAttributeValue>?)Carried(signer, m)))),
                 cancellationToken).ConfigureAwait(false);
 
             // Only what login-queue accepted leaves the error queue; the rest shows up again after 60 s.
-            var accepted = (sent.Successful ?? []).Select(s => messages[int.Parse(s.Id, CultureInfo.InvariantCulture)]).ToList();
+            var accepted = (sent.Successful ?? []).Select(s => messages[SqsBatches.Index(s.Id)]).ToList();
             failed += messages.Count - accepted.Count;
             if (accepted.Count > 0)
             {
                 var deleted = await sqs.DeleteMessageBatchAsync(
-                    new DeleteMessageBatchRequest
-                    {
-                        QueueUrl = queues.Error,
-                        Entries = [.. accepted.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))],
-                    },
+                    SqsBatches.Delete(queues.Error, accepted.Select(m => m.ReceiptHandle)),
                     cancellationToken).ConfigureAwait(false);
 
                 // Sent but still in the error queue: it shows up there again, and its row is keyed on the original id.

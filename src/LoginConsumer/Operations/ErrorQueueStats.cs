@@ -1,0 +1,35 @@
+using Amazon.SQS;
+using Amazon.SQS.Model;
+
+namespace LoginConsumer.Operations;
+
+/// <summary>The error queue at a glance: its depth, its oldest message and what its messages died of.</summary>
+public sealed record ErrorQueueStats(
+    long Visible,
+    long InFlight,
+    int Scanned,
+    bool ScanCapped,
+    TimeSpan? OldestAge,
+    IReadOnlyList<(string ReasonCode, int Count)> ByReason)
+{
+    public static async Task<ErrorQueueStats> ReadAsync(IAmazonSQS sqs, string errorQueueUrl, int scanLimit, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var attributes = await sqs.GetQueueAttributesAsync(
+            errorQueueUrl,
+            [QueueAttributeName.ApproximateNumberOfMessages, QueueAttributeName.ApproximateNumberOfMessagesNotVisible],
+            cancellationToken).ConfigureAwait(false);
+        var entries = await ErrorQueueScanner.ScanAsync(sqs, errorQueueUrl, scanLimit, cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var oldest = entries.Select(e => e.DeadLettered ?? e.FirstSent).OfType<DateTimeOffset>().DefaultIfEmpty(now).Min();
+        return new ErrorQueueStats(
+            attributes.ApproximateNumberOfMessages,
+            attributes.ApproximateNumberOfMessagesNotVisible,
+            entries.Count,
+            entries.Count == scanLimit,
+            entries.Count == 0 ? null : now - oldest,
+            [.. entries.GroupBy(e => e.ReasonCode)
+                .Select(g => (g.Key, g.Count()))
+                .OrderByDescending(g => g.Item2)
+                .ThenBy(g => g.Key, StringComparer.Ordinal)]);
+    }
+}
