@@ -10,6 +10,8 @@
 #   ./bench.sh --naive-seconds 20   each of the naive pipeline's two windows (the faster counts)
 #   ./bench.sh --profile            one drain under dotnet-counters (CPU, JIT time and methods by tier, allocations, GC, thread pool),
 #                                   then one under perf record: CPU samples by owner (JIT, SDK, MassTransit, …), whole drain and second half
+#   ./bench.sh --insert             also the batched INSERT alone into a growing user_logins (3,000,000 rows in steps of
+#                                   500,000; --insert-rows N): rows/s, PostgreSQL CPU and message_id index size per step
 #   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message, MassTransit's dispatch of one,
 #                                   the AWS SDK's receive + delete of ten against an in-process answer (ns/op, bytes)
 #
@@ -19,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-messages=50000 consumer_receivers=2,8 warm_up_messages=10000 naive_seconds=20 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false profile=false
+messages=50000 consumer_receivers=2,8 warm_up_messages=10000 naive_seconds=20 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false profile=false insert=false insert_rows=3000000
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) messages=$2; shift 2 ;;
@@ -32,6 +34,8 @@ while [ $# -gt 0 ]; do
     --skip-lag) lag=false; shift ;;
     --skip-pipelines) pipelines=false; shift ;;
     --micro) micro=true; shift ;;
+    --insert) insert=true; shift ;;
+    --insert-rows) insert=true; insert_rows=$2; shift 2 ;;
     --profile) profile=true; shift ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -80,6 +84,9 @@ if [ "$pipelines" = true ]; then
 fi
 if [ "$lag" = true ]; then
   "${bench[@]}" lag --rate "$rate" --seconds "$seconds" --warmup "$warmup" --consumer "$consumer/LoginConsumer" --state "$state"
+fi
+if [ "$insert" = true ]; then
+  "${bench[@]}" insert --rows "$insert_rows" --state "$state"
 fi
 echo "== bench-results.json"
 cat bench-results.json
