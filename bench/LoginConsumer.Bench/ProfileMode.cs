@@ -8,7 +8,7 @@ namespace LoginConsumer.Bench;
 /// Where a drain's CPU goes, from the runtime itself: one `run --until-empty` of the shipped consumer under
 /// dotnet-counters (System.Runtime: CPU, JIT, GC, thread pool), with the JIT's own list of what it compiled at
 /// which tier; then, where perf(1) can be used, a second drain under perf record for CPU samples by owner.
-/// The figures behind docs/performance.md, "What is in the way".
+/// The figures behind docs/performance.md, "Where the time goes".
 /// </summary>
 public static partial class ProfileMode
 {

@@ -26,7 +26,9 @@ public sealed partial class DocsCheckTests
         MigrateCommand.RuntimeRoleSetting,
     };
 
-    private static readonly string Root = FindRoot();
+    internal static readonly string RepositoryRoot = FindRoot();
+
+    private static readonly string Root = RepositoryRoot;
 
     public static TheoryData<string> Pages() => [.. Directory.GetFiles(Path.Combine(Root, "docs"), "*.md").Select(p => Path.GetRelativePath(Root, p)).Prepend("README.md")];
 
@@ -67,7 +69,7 @@ public sealed partial class DocsCheckTests
                 }
             }
 
-            foreach (var option in words.Where(w => w.StartsWith('-')).Select(w => w.Split('=')[0].TrimEnd('\\', '|')))
+            foreach (var option in OptionToken().Matches(mention).Select(m => m.Value))
             {
                 if (!command.Options.Any(o => o.Name == option || o.Aliases.Contains(option)) && option is not ("--help" or "-h"))
                 {
@@ -174,6 +176,9 @@ public sealed partial class DocsCheckTests
 
     [GeneratedRegex(@"^\| `([a-z][a-z-]*(?: [^`]*)?)` ", RegexOptions.Multiline)]
     private static partial Regex CommandCell();
+
+    [GeneratedRegex(@"(?<![\w-])-{1,2}[a-z][a-z-]*")]
+    private static partial Regex OptionToken();
 
     [GeneratedRegex(@"^[a-z][a-z-]*$")]
     private static partial Regex CommandWord();
