@@ -94,7 +94,8 @@ public static class LoginConsumerServiceCollectionExtensions
             .ConfigureResource(resource => resource.AddService(serviceName: "loginconsumer"))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(LoginConsumerTelemetry.Name);
+                // The service's own meter, the .NET runtime's (GC, thread pool, exceptions) and Npgsql's (pool, commands).
+                metrics.AddMeter(LoginConsumerTelemetry.Name, "System.Runtime", "Npgsql");
                 if (console)
                 {
                     metrics.AddConsoleExporter((_, reader) => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = 1000);

@@ -75,6 +75,13 @@ public sealed partial class OperationsTests(ITestOutputHelper output) : IAsyncLi
             Assert.Contains("loginconsumer_messages_poisoned_total{otel_scope_name=\"LoginConsumer\",reason=\"not_login_event\"} 1", metrics, StringComparison.Ordinal);
             Assert.Contains("loginconsumer_rows_inserted_total{otel_scope_name=\"LoginConsumer\"} 40", metrics, StringComparison.Ordinal);
             Assert.DoesNotContain("10.0.0.", metrics, StringComparison.Ordinal);
+
+            // OpenTelemetry's messaging conventions beside the service's names, and the runtime's and Npgsql's meters.
+            Assert.Matches(@"messaging_client_consumed_messages_total\{[^}]*messaging_destination_name=""" + _scope.QueueName + @"""[^}]*messaging_operation_name=""receive""[^}]*\} 41", metrics);
+            Assert.Matches(@"messaging_process_duration_seconds_count\{[^}]*messaging_operation_name=""process""[^}]*\} 40\b", metrics);
+            Assert.Matches(@"messaging_process_duration_seconds_count\{[^}]*error_type=""not_login_event""[^}]*\} 1\b", metrics);
+            Assert.Contains("dotnet_gc_", metrics, StringComparison.Ordinal);
+            Assert.Contains("otel_scope_name=\"Npgsql\"", metrics, StringComparison.Ordinal);
         }
         finally
         {

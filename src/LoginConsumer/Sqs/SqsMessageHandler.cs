@@ -25,6 +25,7 @@ public sealed partial class SqsMessageHandler(
     {
         var message = lease.Message;
         var receiveCount = lease.ReceiveCount;
+        var started = time.GetTimestamp();
 
         // Every log line and span about this message carries its SQS message id, and nothing from its body. Our own
         // lines name it in the message; at Debug a scope also tags what MassTransit, EF Core and Npgsql log meanwhile
@@ -70,6 +71,7 @@ public sealed partial class SqsMessageHandler(
             }
         }
 
+        telemetry.Processed(time.GetElapsedTime(started), outcome.DeadLetter?.Code ?? (outcome.IsRelease ? "released" : null));
         if (outcome.DeadLetter is { } reason)
         {
             span?.SetTag("loginconsumer.outcome", "poison").SetTag("loginconsumer.poison_reason", reason.Code);

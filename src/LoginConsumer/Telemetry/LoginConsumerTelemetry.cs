@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using LoginConsumer.Sqs;
+using Microsoft.Extensions.Options;
 
 namespace LoginConsumer.Telemetry;
 
@@ -22,14 +24,29 @@ public sealed class LoginConsumerTelemetry : IDisposable
     private readonly Counter<long> _untrustedAttributes;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _lag;
+    private readonly Counter<long> _semconvConsumed;
+    private readonly Histogram<double> _semconvProcessDuration;
+    private readonly KeyValuePair<string, object?>[] _receiveTags;
+    private readonly KeyValuePair<string, object?>[] _processTags;
     private long _errorQueueDepth = -1;
     private long _queueDepth = -1;
     private int _ready = -1;
     private double _errorQueueOldestAge = -1;
 
-    public LoginConsumerTelemetry(IMeterFactory meterFactory)
+    public LoginConsumerTelemetry(IMeterFactory meterFactory, IOptions<SqsOptions> sqsOptions)
     {
         _meter = meterFactory.Create(Name);
+
+        // OpenTelemetry's messaging semantic conventions, beside the service's own names, so that dashboards built for
+        // any messaging consumer read this one too.
+        var queue = sqsOptions.Value.QueueName;
+        _receiveTags = [new("messaging.system", "aws_sqs"), new("messaging.operation.name", "receive"), new("messaging.destination.name", queue)];
+        _processTags = [new("messaging.system", "aws_sqs"), new("messaging.operation.name", "process"), new("messaging.destination.name", queue)];
+        _semconvConsumed = _meter.CreateCounter<long>(
+            "messaging.client.consumed.messages", "{message}", "Number of messages that were delivered to the application.");
+        _semconvProcessDuration = _meter.CreateHistogram<double>(
+            "messaging.process.duration", "s", "Duration of processing operation.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] });
         _received = _meter.CreateCounter<long>("loginconsumer.messages.received", "{message}", "Messages received from the queue.");
         _consumed = _meter.CreateCounter<long>("loginconsumer.messages.consumed", "{message}", "Messages whose row is committed (new or already there).");
         _poisoned = _meter.CreateCounter<long>("loginconsumer.messages.poisoned", "{message}", "Messages sent to the error queue, by reason code.");
@@ -52,6 +69,8 @@ public sealed class LoginConsumerTelemetry : IDisposable
         {
             counter.Add(0);
         }
+
+        _semconvConsumed.Add(0, _receiveTags);
 
         _meter.CreateObservableGauge(
             "loginconsumer.queue.depth",
@@ -80,7 +99,24 @@ public sealed class LoginConsumerTelemetry : IDisposable
     /// <summary>Messages being handled right now: the receive loop points this at its own count when it starts.</summary>
     public Func<int> InFlight { get; set; } = () => 0;
 
-    public void Received(int count) => _received.Add(count);
+    public void Received(int count)
+    {
+        _received.Add(count);
+        _semconvConsumed.Add(count, _receiveTags);
+    }
+
+    /// <summary>One message handled, from its hand-over to its outcome; <paramref name="errorType"/> is null when its row is stored.</summary>
+    public void Processed(TimeSpan duration, string? errorType)
+    {
+        if (errorType is null)
+        {
+            _semconvProcessDuration.Record(duration.TotalSeconds, _processTags);
+            return;
+        }
+
+        var tags = new TagList(_processTags) { { "error.type", errorType } };
+        _semconvProcessDuration.Record(duration.TotalSeconds, tags);
+    }
 
     public void Redelivered() => _redelivered.Add(1);
 
