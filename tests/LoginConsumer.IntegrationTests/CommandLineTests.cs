@@ -23,29 +23,6 @@ public sealed class CommandLineTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Run_ProductionWithoutMaskingKey_RefusesToStartAndNamesTheSetting()
-    {
-        var run = await _scope.RunConsumerAsync(["run", "--until-empty"], new Dictionary<string, string?>
-        {
-            ["Masking__Keys__" + TestScope.KeyId] = null,
-            ["Masking__ActiveKeyId"] = null,
-        });
-
-        Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains("Masking:Keys:<id>", run.Output, StringComparison.Ordinal);
-        Assert.Empty(await _scope.RowsAsync());
-    }
-
-    [Fact]
-    public async Task Run_WithoutConnectionString_RefusesToStartAndNamesTheSetting()
-    {
-        var run = await _scope.RunConsumerAsync(["run"], new Dictionary<string, string?> { ["ConnectionStrings__LoginDb"] = "" });
-
-        Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains("ConnectionStrings:LoginDb", run.Output, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task SendSampleThenRunThenSummary_FixedSample_Stores99RowsAndReportsTheOneError()
     {
         var send = await _scope.RunConsumerAsync(["send-sample"]);
@@ -60,6 +37,20 @@ public sealed class CommandLineTests : IAsyncLifetime
         Assert.Contains("Messages in the error queue: 1", summary.Output, StringComparison.Ordinal);
         Assert.Contains("not_login_event", summary.Output, StringComparison.Ordinal);
         Assert.Contains("Masked ips seen more than once", summary.Output, StringComparison.Ordinal);
+
+        // The same, for a script: stdout is one JSON document, and nothing else.
+        var json = await _scope.RunConsumerAsync(["summary", "-o", "json"]);
+        Assert.True(json.ExitCode == 0, json.Output);
+        var document = System.Text.Json.Nodes.JsonNode.Parse(json.Output[..^json.Error.Length])!;
+        Assert.Equal(99, (int)document["rows"]!);
+        Assert.Equal(1, (int)document["error_queue_messages"]!);
+        Assert.Equal("not_login_event", (string?)document["error_queue_reasons"]![0]!["reason_code"]);
+        Assert.Equal(5, document["first_rows"]!.AsArray().Count);
+
+        var stats = await _scope.RunConsumerAsync(["dlq", "stats", "-o", "json"]);
+        Assert.True(stats.ExitCode == 0, stats.Output);
+        var statsDocument = System.Text.Json.Nodes.JsonNode.Parse(stats.Output[..^stats.Error.Length])!;
+        Assert.Equal(1, (int)statsDocument["by_reason"]!["not_login_event"]!);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public static class DlqCommand
 
     public static Command Create()
     {
-        var command = new Command("dlq", "Inspect, redrive or purge the error queue (login-queue_error).");
+        var command = new Command("dlq", "Inspect, redrive or purge the error queue (login-queue_error).\nExample: LoginConsumer dlq stats");
         command.Subcommands.Add(Stats());
         command.Subcommands.Add(Peek());
         command.Subcommands.Add(Redrive());
@@ -33,13 +33,29 @@ public static class DlqCommand
 
     private static Command Stats()
     {
-        var command = new Command("stats", "Depth, age of the oldest message, and counts by reason.");
+        var format = OutputFormat.Create();
+        var command = new Command("stats", "Depth, age of the oldest message, and counts by reason.\nExample: LoginConsumer dlq stats -o json") { format };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
             using var host = BuildHost(masking: false);
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
             var stats = await ErrorQueueStats.ReadAsync(sqs, queues.Error, ScanLimit, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            if (OutputFormat.IsJson(parse, format))
+            {
+                await OutputFormat.WriteAsync(output, new JsonObject
+                {
+                    ["queue"] = QueueName(queues.Error),
+                    ["visible"] = stats.Visible,
+                    ["in_flight"] = stats.InFlight,
+                    ["oldest_age_seconds"] = stats.OldestAge is { } oldest ? Math.Round(oldest.TotalSeconds) : null,
+                    ["scanned"] = stats.Scanned,
+                    ["scan_capped"] = stats.ScanCapped,
+                    ["by_reason"] = new JsonObject(stats.ByReason.Select(r => KeyValuePair.Create(r.ReasonCode, (JsonNode?)r.Count))),
+                }).ConfigureAwait(false);
+                return 0;
+            }
+
             await output.WriteLineAsync(Invariant($"Error queue {QueueName(queues.Error)}: {stats.Visible} visible, {stats.InFlight} in flight")).ConfigureAwait(false);
             await output.WriteLineAsync(stats.OldestAge is { } age ? Invariant($"Oldest message: dead-lettered {Age(age)} ago") : "Empty.").ConfigureAwait(false);
             if (stats.Scanned > 0)
@@ -58,9 +74,10 @@ public static class DlqCommand
 
     private static Command Peek()
     {
-        var count = new Option<int>("--count", "-n") { Description = "How many messages to show.", DefaultValueFactory = _ => 10 };
-        var json = new Option<bool>("--json") { Description = "One JSON array instead of text." };
-        var command = new Command("peek", "Show messages with their reasons; ip and device_id are masked. Nothing is removed.") { count, json };
+        var count = new Option<int>("--count", "-n") { Description = "How many messages to show.", DefaultValueFactory = _ => 10 }.Within(1, ScanLimit);
+        var json = new Option<bool>("--json") { Description = "The same as -o json." };
+        var format = OutputFormat.Create();
+        var command = new Command("peek", "Show messages with their reasons; ip and device_id are masked. Nothing is removed.\nExample: LoginConsumer dlq peek -n 5 -o json") { count, json, format };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -79,9 +96,9 @@ public static class DlqCommand
                 ["dead_lettered"] = e.DeadLettered?.ToString("O", CultureInfo.InvariantCulture),
                 ["body"] = ErrorQueueBodyView.Show(e.Body, masker),
             }).ToList();
-            if (parse.GetValue(json))
+            if (parse.GetValue(json) || OutputFormat.IsJson(parse, format))
             {
-                await output.WriteLineAsync(new JsonArray([.. shown]).ToJsonString(new JsonSerializerOptions { WriteIndented = true })).ConfigureAwait(false);
+                await OutputFormat.WriteAsync(output, new JsonArray([.. shown])).ConfigureAwait(false);
                 return 0;
             }
 
@@ -102,12 +119,13 @@ public static class DlqCommand
 
     private static Command Redrive()
     {
-        var max = new Option<int?>("--max") { Description = "Move at most this many (then receive → send → delete is used)." };
-        var rate = new Option<int?>("--rate") { Description = "Messages per second, at most." };
+        var max = new Option<int?>("--max") { Description = "Move at most this many (then receive → send → delete is used)." }.Within(1, int.MaxValue);
+        var rate = new Option<int?>("--rate") { Description = "Messages per second, at most." }.Within(1, int.MaxValue);
         var command = new Command(
             "redrive",
             "Move error-queue messages back to login-queue. Uses SQS's StartMessageMoveTask where the endpoint supports it, "
-            + "otherwise receive → send → delete; either way the row key travels with the message, so none is stored twice.")
+            + "otherwise receive → send → delete; either way the row key travels with the message, so none is stored twice.\n"
+            + "Example: LoginConsumer dlq redrive --rate 50")
         { max, rate };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -121,8 +139,8 @@ public static class DlqCommand
 
     private static Command Purge()
     {
-        var yes = new Option<bool>("--yes") { Description = "Confirm: the messages are deleted for good." };
-        var command = new Command("purge", "Delete every message in the error queue (asks for --yes).") { yes };
+        var yes = new Option<bool>("--yes", "-y") { Description = "Confirm: the messages are deleted for good." };
+        var command = new Command("purge", "Delete every message in the error queue (asks for --yes).\nExample: LoginConsumer dlq purge -y") { yes };
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!parse.GetValue(yes))

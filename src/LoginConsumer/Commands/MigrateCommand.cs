@@ -18,15 +18,26 @@ public static partial class MigrateCommand
 
     public static Command Create()
     {
-        var command = new Command("migrate", "Apply the database migrations and exit.");
-        command.SetAction((_, cancellationToken) => ExecuteAsync(cancellationToken));
+        var wait = new Option<TimeSpan>("--wait")
+        {
+            Description = "How long to wait for PostgreSQL to accept connections before giving up (exit 4), e.g. 00:02:00.",
+            DefaultValueFactory = _ => TimeSpan.Zero,
+        };
+        var command = new Command("migrate", "Apply the database migrations and exit, as the schema owner (ConnectionStrings__LoginDbMigrations, else ConnectionStrings__LoginDb).\nExample: LoginConsumer migrate --wait 00:02:00") { wait };
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(parse.GetValue(wait), cancellationToken));
         return command;
     }
 
     [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "EF Core marks migrations as needing run-time code generation. The native build keeps this assembly whole (TrimMode partial), so its migrations are found and created; ContainerTests runs migrate and probe ready from the published executable.")]
-    public static async Task<int> ExecuteAsync(CancellationToken cancellationToken)
+    public static async Task<int> ExecuteAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
         var builder = LoginConsumerHost.CreateBuilder();
+
+        // On a database never migrated, EF first reads a history table that is not there yet and logs that failed
+        // command at Error before creating it; while waiting, each refused connection too. What does fail ends the
+        // command with its own one-line error, and the wait logs its own line per attempt.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Connection", LogLevel.None);
         builder.AddLoginDatabase(LoginConsumerServiceCollectionExtensions.MigrationConnectionStringName);
         using var host = builder.Build();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(MigrateCommand));
@@ -34,6 +45,7 @@ public static partial class MigrateCommand
         var context = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (context.ConfigureAwait(false))
         {
+            await WaitForDatabaseAsync(context, wait, logger, TimeProvider.System, cancellationToken).ConfigureAwait(false);
             var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
             await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
             LogMigrated(logger, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
@@ -70,6 +82,44 @@ public static partial class MigrateCommand
 
         return 0;
     }
+
+    /// <summary>
+    /// Opens a connection, retrying with jittered backoff until <paramref name="wait"/> has passed; with no wait, once.
+    /// Gives up with <see cref="DependencyUnavailableException"/>, which exits with <see cref="ExitCodes.Unreachable"/>.
+    /// A refusal that waiting cannot mend (wrong password, no such database) ends it at once.
+    /// </summary>
+    private static async Task WaitForDatabaseAsync(LoginDbContext context, TimeSpan wait, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var start = time.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !CommandErrors.IsFinalRefusal(ex))
+            {
+                var left = wait - time.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new DependencyUnavailableException(
+                        wait == TimeSpan.Zero
+                            ? "PostgreSQL did not accept a connection (migrate --wait <duration> waits for it)."
+                            : $"PostgreSQL did not accept a connection within {wait} ({attempt} attempts).",
+                        ex);
+                }
+
+                var pause = TimeSpan.FromMilliseconds(Math.Ceiling(Math.Min(left.TotalMilliseconds, Random.Shared.Next(500, 1500) * Math.Min(8, attempt))));
+                LogWaiting(logger, attempt, pause);
+                await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "PostgreSQL does not accept connections yet (attempt {Attempt}); trying again in {Pause}")]
+    private static partial void LogWaiting(ILogger logger, int attempt, TimeSpan pause);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Revoked every other privilege of {Role} on {Table}, then granted it INSERT, SELECT on message_id, and SELECT on the migrations history")]
     private static partial void LogGranted(ILogger logger, string role, string table);

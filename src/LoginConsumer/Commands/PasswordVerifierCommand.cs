@@ -19,7 +19,8 @@ public static class PasswordVerifierCommand
     {
         var command = new Command(
             "password-verifier",
-            "Read a PostgreSQL role's password from standard input and print its SCRAM-SHA-256 verifier, for deploy/sql/roles.sql.");
+            "Read a PostgreSQL role's password from standard input and print its SCRAM-SHA-256 verifier, for deploy/sql/roles.sql.\n"
+            + "Example: printf '%s\\n' \"$RUNTIME_PASSWORD\" | LoginConsumer password-verifier");
         command.SetAction(parse =>
         {
             var password = Console.In.ReadLine(); // standard input is the process's own: the parser has no reader for it

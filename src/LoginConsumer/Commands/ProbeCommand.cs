@@ -14,7 +14,7 @@ public static class ProbeCommand
         var which = new Argument<string>("check") { Description = "live or ready", DefaultValueFactory = _ => "live" };
         which.AcceptOnlyFromAmong("live", "ready");
         var url = new Option<string?>("--url") { Description = "Base URL (default http://127.0.0.1:<ASPNETCORE_HTTP_PORTS or 8080>)." };
-        var command = new Command("probe", "Exit 0 when the running consumer's /health/live (or /health/ready) answers 200.") { which, url };
+        var command = new Command("probe", "Exit 0 when the running consumer's /health/live (or /health/ready) answers 200.\nExample: LoginConsumer probe ready") { which, url };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var port = (Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS") ?? string.Empty).Split([',', ';'])[0].Trim();

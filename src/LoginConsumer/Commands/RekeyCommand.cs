@@ -15,9 +15,9 @@ public static class RekeyCommand
 {
     public static Command Create()
     {
-        var batchSize = new Option<int>("--batch-size") { Description = "Rows per transaction.", DefaultValueFactory = _ => 1000 };
-        var limit = new Option<int?>("--limit") { Description = "Stop after this many rows (a later run carries on)." };
-        var command = new Command("rekey", "Re-encrypt stored AesGcmSiv values under Masking:ActiveKeyId, in resumable batches.") { batchSize, limit };
+        var batchSize = new Option<int>("--batch-size") { Description = "Rows per transaction.", DefaultValueFactory = _ => 1000 }.Within(1, 100_000);
+        var limit = new Option<int?>("--limit") { Description = "Stop after this many rows (a later run carries on)." }.Within(1, int.MaxValue);
+        var command = new Command("rekey", "Re-encrypt stored AesGcmSiv values under Masking:ActiveKeyId, in resumable batches.\nExample: LoginConsumer rekey --batch-size 5000") { batchSize, limit };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(
             parse.GetValue(batchSize), parse.GetValue(limit), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
         return command;
@@ -25,12 +25,6 @@ public static class RekeyCommand
 
     private static async Task<int> ExecuteAsync(int batchSize, int? limit, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (batchSize is < 1 or > 100_000)
-        {
-            await error.WriteLineAsync("rekey: --batch-size must be between 1 and 100000.").ConfigureAwait(false);
-            return 2;
-        }
-
         var builder = LoginConsumerHost.CreateBuilder();
         builder.AddMasking();
         builder.AddLoginDatabase(LoginConsumerServiceCollectionExtensions.MigrationConnectionStringName);

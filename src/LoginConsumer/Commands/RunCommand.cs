@@ -14,7 +14,7 @@ public static class RunCommand
 
     public static Command Create()
     {
-        var command = new Command("run", "Consume login-queue into user_logins (the default command).") { UntilEmpty };
+        var command = new Command("run", "Consume login-queue into user_logins (the default command).\nExample: LoginConsumer run --until-empty") { UntilEmpty };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(parse.GetValue(UntilEmpty), cancellationToken));
         return command;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Amazon.SQS;
 using LoginConsumer.Masking;
 using LoginConsumer.Operations;
@@ -7,6 +8,7 @@ using LoginConsumer.Persistence;
 using LoginConsumer.Sqs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using static System.FormattableString;
 
 namespace LoginConsumer.Commands;
@@ -20,18 +22,28 @@ public static class SummaryCommand
 
     public static Command Create()
     {
-        var command = new Command("summary", "Print rows stored, error-queue reasons, a few masked rows and groups of duplicate masked values.");
-        command.SetAction((parse, cancellationToken) => ExecuteAsync(parse.InvocationConfiguration.Output, cancellationToken));
+        var format = OutputFormat.Create();
+        var command = new Command("summary", "Print rows stored, error-queue reasons, a few masked rows and groups of duplicate masked values.\nExample: LoginConsumer summary -o json") { format };
+        command.SetAction((parse, cancellationToken) => ExecuteAsync(OutputFormat.IsJson(parse, format), parse.InvocationConfiguration.Output, cancellationToken));
         return command;
     }
 
-    private static async Task<int> ExecuteAsync(TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteAsync(bool json, TextWriter output, CancellationToken cancellationToken)
     {
         var builder = LoginConsumerHost.CreateBuilder();
         builder.AddLoginDatabase(LoginConsumerServiceCollectionExtensions.ConnectionStringName);
         builder.AddLoginSqs();
         using var host = builder.Build();
         var context = await host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        if (json)
+        {
+            await using (context.ConfigureAwait(false))
+            {
+                await OutputFormat.WriteAsync(output, await ReadAsJsonAsync(host, context, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                return 0;
+            }
+        }
+
         await using (context.ConfigureAwait(false))
         {
             await output.WriteLineAsync(Invariant($"Rows in {UserLoginConfiguration.TableName}: {await StoredLogins.CountAsync(context, cancellationToken).ConfigureAwait(false)}")).ConfigureAwait(false);
@@ -59,6 +71,44 @@ public static class SummaryCommand
 
         return 0;
     }
+
+    private static async Task<JsonObject> ReadAsJsonAsync(IHost host, LoginDbContext context, CancellationToken cancellationToken)
+    {
+        var rows = await StoredLogins.FirstAsync(context, RowsShown, cancellationToken).ConfigureAwait(false);
+        var sqs = host.Services.GetRequiredService<IAmazonSQS>();
+        var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveAsync(cancellationToken).ConfigureAwait(false);
+        var errors = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, ErrorsScanned, cancellationToken).ConfigureAwait(false);
+        return new JsonObject
+        {
+            ["rows"] = await StoredLogins.CountAsync(context, cancellationToken).ConfigureAwait(false),
+            ["first_rows"] = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
+            {
+                ["message_id"] = r.MessageId,
+                ["user_id"] = r.UserId,
+                ["device_type"] = r.DeviceType,
+                ["masked_ip"] = r.MaskedIp,
+                ["masked_device_id"] = r.MaskedDeviceId,
+                ["locale"] = r.Locale,
+                ["app_version"] = r.AppVersion,
+                ["app_version_text"] = r.AppVersionText,
+                ["create_date"] = r.CreateDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            })]),
+            ["duplicate_masked_ips"] = await DuplicatesAsJsonAsync(context, MaskedField.Ip, cancellationToken).ConfigureAwait(false),
+            ["duplicate_masked_device_ids"] = await DuplicatesAsJsonAsync(context, MaskedField.DeviceId, cancellationToken).ConfigureAwait(false),
+            ["error_queue_messages"] = errors.Count,
+            ["error_queue_capped"] = errors.Count == ErrorsScanned,
+            ["error_queue_reasons"] = new JsonArray([.. errors.Take(ErrorsShown).Select(e => (JsonNode)new JsonObject
+            {
+                ["original_message_id"] = e.OriginalMessageId,
+                ["reason_code"] = e.ReasonCode,
+                ["reason"] = e.Reason,
+            })]),
+        };
+    }
+
+    private static async Task<JsonArray> DuplicatesAsJsonAsync(LoginDbContext context, MaskedField field, CancellationToken cancellationToken) =>
+        new([.. (await StoredLogins.DuplicatesAsync(context, field, RowsShown, cancellationToken).ConfigureAwait(false))
+            .Select(d => (JsonNode)new JsonObject { ["value"] = d.Value, ["count"] = d.Count })]);
 
     private static async Task WriteDuplicatesAsync(LoginDbContext context, MaskedField field, string title, TextWriter output, CancellationToken cancellationToken)
     {

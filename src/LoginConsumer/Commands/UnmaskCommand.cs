@@ -23,7 +23,7 @@ public static class UnmaskCommand
         field.AcceptOnlyFromAmong(LoginFields.Ip, LoginFields.DeviceId);
         var value = new Option<string>("--value") { Description = "The masked value, as stored (\"<keyId>:e:<base64url>\").", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why this value is revealed (a ticket, a request): written to the audit line.", Required = true };
-        var command = new Command("unmask", "Print the original of a value masked with Masking:Algorithm=AesGcmSiv (needs its key and a --reason).") { field, value, reason };
+        var command = new Command("unmask", "Print the original of a value masked with Masking:Algorithm=AesGcmSiv (needs its key and a --reason).\nExample: LoginConsumer unmask --field ip --value k1:e:AbC… --reason TICKET-123") { field, value, reason };
         command.SetAction(parse => Execute(
             parse.GetValue(field) == LoginFields.Ip ? MaskedField.Ip : MaskedField.DeviceId,
             parse.GetValue(value)!,

@@ -9,10 +9,13 @@ public static class SampleSender
 {
     /// <summary>
     /// Sends <paramref name="bodies"/> 10 per SendMessageBatch, 8 batches at a time. <paramref name="delaySeconds"/>, if given,
-    /// is asked once per batch, as it is sent, for that batch's DelaySeconds. Throws if any message is not sent.
+    /// is asked once per batch, as it is sent, for that batch's DelaySeconds. <paramref name="progress"/>, if given, is
+    /// told the running total after each batch. Throws if any message is not sent.
     /// </summary>
-    public static async Task<int> SendAllAsync(IAmazonSQS sqs, string queueUrl, IEnumerable<string> bodies, CancellationToken cancellationToken, Func<int>? delaySeconds = null)
+    public static async Task<int> SendAllAsync(
+        IAmazonSQS sqs, string queueUrl, IEnumerable<string> bodies, CancellationToken cancellationToken, Func<int>? delaySeconds = null, Action<long>? progress = null)
     {
+        long confirmed = 0;
         var sent = 0;
         using var gate = new SemaphoreSlim(8);
         var batches = new List<Task<int>>();
@@ -41,6 +44,7 @@ public static class SampleSender
                     throw new InvalidOperationException($"{failed.Count} messages of a batch were not sent: {failed[0].Code} {failed[0].Message}");
                 }
 
+                progress?.Invoke(Interlocked.Add(ref confirmed, chunk.Length));
                 return chunk.Length;
             }
             finally

@@ -228,7 +228,7 @@ public sealed class TestScope : IAsyncDisposable
             throw new TimeoutException($"LoginConsumer {string.Join(' ', args)} did not exit within {timeout}:\n{await stdout}{await stderr}");
         }
 
-        return new ProcessResult(process.ExitCode, await stdout + await stderr);
+        return new ProcessResult(process.ExitCode, await stdout + await stderr, await stderr);
     }
 
     /// <summary>Creates a queue pair and makes it this scope's; a suffix gives a test a second pair with other settings.</summary>
