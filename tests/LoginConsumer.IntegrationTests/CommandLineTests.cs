@@ -54,6 +54,18 @@ public sealed class CommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendSample_CountNotToATerminal_PrintsPlainProgressLinesAndTheTotal()
+    {
+        var send = await _scope.RunConsumerAsync(["send-sample", "--count", "300"]);
+
+        Assert.True(send.ExitCode == 0, send.Output);
+        var stdout = send.Output[..^send.Error.Length];
+        Assert.Matches(@"(?m)^send-sample: 300 of 300 \(100%\), [\d,]+/s, done in ", stdout);
+        Assert.DoesNotContain('\r', stdout);
+        Assert.Contains("Sent 300 messages", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Summary_OneIpAndDeviceForThreeUsers_ShowsTheRowsAndEachMaskedValueOnceWithItsCount()
     {
         const string Body = """{"user_id":"u1","device_type":"ios","ip":"10.1.2.3","locale":"RU","device_id":"d-1","app_version":"2.3.0"}""";

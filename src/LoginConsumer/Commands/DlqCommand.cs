@@ -132,7 +132,17 @@ public static class DlqCommand
             // The redriven messages carry their row key signed under the masking key ring: redrive needs the keys.
             using var host = BuildHost(masking: true);
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            return await ErrorQueueRedrive.RunAsync(sqs, host.Services.GetRequiredService<TransportAttributes>(), queues, parse.GetValue(max), parse.GetValue(rate), parse.InvocationConfiguration.Output, cancellationToken).ConfigureAwait(false);
+            var output = parse.InvocationConfiguration.Output;
+            var live = ProgressLine.IsTerminal(output);
+            return await ErrorQueueRedrive.RunAsync(
+                sqs,
+                host.Services.GetRequiredService<TransportAttributes>(),
+                queues,
+                parse.GetValue(max),
+                parse.GetValue(rate),
+                total => new ProgressLine(output, "dlq redrive", total, live, TimeProvider.System, "moved"),
+                output,
+                cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

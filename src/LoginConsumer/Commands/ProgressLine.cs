@@ -1,4 +1,5 @@
 using System.Globalization;
+using LoginConsumer.Operations;
 
 namespace LoginConsumer.Commands;
 
@@ -6,7 +7,7 @@ namespace LoginConsumer.Commands;
 /// Progress of a long command: on a terminal one line rewritten in place, with count, rate and time left; otherwise
 /// (a log, a pipe) a plain line at most every <see cref="PlainEvery"/>, and one at the end.
 /// </summary>
-public sealed class ProgressLine(TextWriter output, string label, long total, bool live, TimeProvider time)
+public sealed class ProgressLine(TextWriter output, string label, long total, bool live, TimeProvider time, string unit = "") : IWorkProgress
 {
     public static readonly TimeSpan PlainEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LiveEvery = TimeSpan.FromMilliseconds(250);
@@ -46,7 +47,7 @@ public sealed class ProgressLine(TextWriter output, string label, long total, bo
         var rate = done / Math.Max(0.001, elapsed.TotalSeconds);
         var percent = total <= 0 ? 100 : Math.Min(100, done * 100 / total);
         var left = !final && rate > 0 && total > done ? string.Create(CultureInfo.InvariantCulture, $", {Duration(TimeSpan.FromSeconds((total - done) / rate))} left") : string.Empty;
-        var text = string.Create(CultureInfo.InvariantCulture, $"{label}: {done:N0} of {total:N0} ({percent}%), {rate:N0}/s{left}{(final ? string.Create(CultureInfo.InvariantCulture, $", done in {Duration(elapsed)}") : string.Empty)}");
+        var text = string.Create(CultureInfo.InvariantCulture, $"{label}: {done:N0} of {total:N0}{(unit.Length > 0 ? " " + unit : string.Empty)} ({percent}%), {rate:N0}/s{left}{(final ? string.Create(CultureInfo.InvariantCulture, $", done in {Duration(elapsed)}") : string.Empty)}");
         if (live)
         {
             output.Write("\r" + text.PadRight(79));

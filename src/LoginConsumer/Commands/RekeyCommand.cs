@@ -41,7 +41,18 @@ public static class RekeyCommand
         var context = await host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (context.ConfigureAwait(false))
         {
-            return await Rekey.RunAsync(context, masker, host.Services.GetRequiredService<KeyRing>(), batchSize, limit, output, error, cancellationToken).ConfigureAwait(false);
+            var ring = host.Services.GetRequiredService<KeyRing>();
+            var live = ProgressLine.IsTerminal(output);
+            return await Rekey.RunAsync(
+                context,
+                masker,
+                ring,
+                batchSize,
+                limit,
+                total => new ProgressLine(output, "rekey", total, live, TimeProvider.System, $"rows re-encrypted under '{ring.Active.Id}'"),
+                output,
+                error,
+                cancellationToken).ConfigureAwait(false);
         }
     }
 }

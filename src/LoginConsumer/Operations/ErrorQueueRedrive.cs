@@ -16,7 +16,8 @@ namespace LoginConsumer.Operations;
 /// </summary>
 public static class ErrorQueueRedrive
 {
-    public static async Task<int> RunAsync(IAmazonSQS sqs, TransportAttributes signer, QueueUrls queues, int? max, int? rate, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(
+        IAmazonSQS sqs, TransportAttributes signer, QueueUrls queues, int? max, int? rate, Func<long, IWorkProgress> progressFor, TextWriter output, CancellationToken cancellationToken)
     {
         if (max is < 1 || rate is < 1)
         {
@@ -36,7 +37,7 @@ public static class ErrorQueueRedrive
             return 0;
         }
 
-        return await LoopAsync(sqs, signer, queues, max ?? int.MaxValue, rate, depth, output, cancellationToken).ConfigureAwait(false);
+        return await LoopAsync(sqs, signer, queues, max ?? int.MaxValue, rate, depth, progressFor, output, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<bool> TryMoveTaskAsync(IAmazonSQS sqs, QueueUrls queues, int? rate, long depth, TextWriter output, CancellationToken cancellationToken)
@@ -81,7 +82,8 @@ public static class ErrorQueueRedrive
         }
     }
 
-    private static async Task<int> LoopAsync(IAmazonSQS sqs, TransportAttributes signer, QueueUrls queues, int max, int? rate, long depth, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> LoopAsync(
+        IAmazonSQS sqs, TransportAttributes signer, QueueUrls queues, int max, int? rate, long depth, Func<long, IWorkProgress> progressFor, TextWriter output, CancellationToken cancellationToken)
     {
         // Bounded by what was there at the start: consumers may send poison straight back, and a loop that waited for an
         // empty error queue would then never end.
@@ -90,7 +92,7 @@ public static class ErrorQueueRedrive
         var failed = 0;
         var notDeleted = 0;
         var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
+        var progress = progressFor(total);
         while (moved + failed < total)
         {
             var response = await sqs.ReceiveMessageAsync(
@@ -136,12 +138,10 @@ public static class ErrorQueueRedrive
                 }
             }
 
-            if (clock.Elapsed - lastReport >= TimeSpan.FromSeconds(1) || moved >= total)
-            {
-                lastReport = clock.Elapsed;
-                await output.WriteLineAsync(Invariant($"dlq redrive: {moved} of {total} moved ({Percent(moved, total)}%), {moved / Math.Max(0.001, clock.Elapsed.TotalSeconds):F0} msg/s")).ConfigureAwait(false);
-            }
+            progress.Report(moved);
         }
+
+        progress.Complete(moved);
 
         var refused = failed > 0 ? $", {failed} sends refused (still in the error queue)" : string.Empty;
         var undeleted = notDeleted > 0 ? $", {notDeleted} sent but not deleted from the error queue (they will show there again; each is stored once)" : string.Empty;

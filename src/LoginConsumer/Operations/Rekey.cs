@@ -16,11 +16,20 @@ public static class Rekey
 
     /// <summary>Runs one pass; returns 1 when some row has a value that no key of the ring decrypts, else 0.</summary>
     public static async Task<int> RunAsync(
-        LoginDbContext context, Masker masker, KeyRing ring, int batchSize, int? limit, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        LoginDbContext context,
+        Masker masker,
+        KeyRing ring,
+        int batchSize,
+        int? limit,
+        Func<long, IWorkProgress> progressFor,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellationToken)
     {
         var active = ring.Active.Id;
         var total = await StoredLogins.CountEncryptedUnderOtherKeysAsync(context, active, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync(Invariant($"rekey: {total} rows hold values under keys other than '{active}'.")).ConfigureAwait(false);
+        var progress = progressFor(total);
 
         var after = string.Empty;
         long done = 0, changedMeanwhile = 0, unreadable = 0;
@@ -52,9 +61,10 @@ public static class Rekey
             var updated = readable.Count == 0 ? 0 : await StoredLogins.ReplaceMaskedAsync(context, readable, values, cancellationToken).ConfigureAwait(false);
             done += updated;
             changedMeanwhile += readable.Count - updated;
-            await output.WriteLineAsync(Invariant(
-                $"rekey: {done} of {total} rows re-encrypted under '{active}' ({(total == 0 ? 100 : done * 100 / total)}%)")).ConfigureAwait(false);
+            progress.Report(done);
         }
+
+        progress.Complete(done);
 
         var left = await StoredLogins.CountEncryptedUnderOtherKeysAsync(context, active, cancellationToken).ConfigureAwait(false);
         var oneWay = await StoredLogins.CountOneWayAsync(context, cancellationToken).ConfigureAwait(false);
