@@ -42,6 +42,9 @@ public static class LoginConsumerServiceCollectionExtensions
         services.AddOptions<BatchWriterOptions>().BindConfiguration(BatchWriterOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BatchWriterOptions>, BatchWriterOptionsValidator>();
 
+        services.AddOptions<StartupOptions>().BindConfiguration(StartupOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<StartupOptions>, StartupOptionsValidator>();
+        services.AddHostedService<DatabaseStartupCheck>();
         services.AddSingleton(mode);
         services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
         services.AddSingleton<LoginEventValidator>();

@@ -65,6 +65,38 @@ public sealed class CommandErrorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_SqsUnreachableAtStart_RetriesForTheStartupTimeoutThenExitsFour()
+    {
+        var clock = Stopwatch.StartNew();
+        var run = await _scope.RunConsumerAsync(["run"], new Dictionary<string, string?>
+        {
+            ["AWS_ENDPOINT_URL_SQS"] = $"http://127.0.0.1:{ClosedPort.Port}",
+            ["Startup__Timeout"] = "00:00:03",
+        });
+
+        Assert.True(run.ExitCode == 4, run.Output);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(3), $"gave up after {clock.Elapsed}, before Startup:Timeout");
+        Assert.Contains("SQS does not answer yet", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Could not find or create the SQS queues", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_DatabaseUnreachableAtStart_RetriesForTheStartupTimeoutThenExitsFour()
+    {
+        var clock = Stopwatch.StartNew();
+        var run = await _scope.RunConsumerAsync(["run"], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__LoginDb"] = ClosedPort.DatabaseDown(timeoutSeconds: 1),
+            ["Startup__Timeout"] = "00:00:03",
+        });
+
+        Assert.True(run.ExitCode == 4, run.Output);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(3), $"gave up after {clock.Elapsed}, before Startup:Timeout");
+        Assert.Contains("PostgreSQL does not accept connections yet", run.Output, StringComparison.Ordinal);
+        Assert.Contains("PostgreSQL could not be used at start", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Logs_TextAndJson_CarryAnIso8601UtcTimestamp()
     {
         var down = new Dictionary<string, string?> { ["ConnectionStrings__LoginDbMigrations"] = ClosedPort.DatabaseDown(timeoutSeconds: 1) };

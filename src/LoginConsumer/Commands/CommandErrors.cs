@@ -59,8 +59,7 @@ public static class CommandErrors
     };
 
     /// <summary>A refusal that waiting cannot mend: PostgreSQL rejected the credentials, or the database does not exist.</summary>
-    public static bool IsFinalRefusal(Exception exception) =>
-        exception is PostgresException { SqlState: var state } && (state.StartsWith("28", StringComparison.Ordinal) || state == PostgresErrorCodes.InvalidCatalogName);
+    public static bool IsFinalRefusal(Exception exception) => LoginConsumer.Persistence.DatabaseRefusal.IsFinal(exception);
 
     // The outcome, not a list of every type a client might throw: no answer at all, at any depth.
     private static bool IsUnreachable(Exception exception)

@@ -31,6 +31,7 @@ public sealed partial class SqsReceiveLoop(
     TimeProvider time,
     IHostApplicationLifetime lifetime,
     IOptions<SqsOptions> options,
+    IOptions<StartupOptions> startup,
     ILogger<SqsReceiveLoop> logger) : BackgroundService
 {
     public const string LoopName = "receiver";
@@ -106,20 +107,8 @@ public sealed partial class SqsReceiveLoop(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         telemetry.InFlight = () => InFlight;
-        QueueUrls queues;
-        try
+        if (await ResolveQueuesAsync(stoppingToken).ConfigureAwait(false) is not { } queues)
         {
-            queues = await policy.RunAsync("resolve the queues", topology.ResolveAsync, stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (Exception ex)
-        {
-            LogTopologyFailed(ex);
-            Environment.ExitCode = 1;
-            lifetime.StopApplication();
             return;
         }
 
@@ -337,6 +326,61 @@ public sealed partial class SqsReceiveLoop(
     [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "Handling {MessageId} failed unexpectedly; it is released for redelivery")]
     private partial void LogHandlerCrashed(Exception exception, string messageId);
 
-    [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues; stopping")]
-    private partial void LogTopologyFailed(Exception exception);
+    /// <summary>
+    /// Finds (or creates) the queues, trying again with jittered backoff until <see cref="StartupOptions.Timeout"/> has
+    /// passed since start. Gives up at once when SQS answers that the request can never succeed (no such queue, access
+    /// denied): exit code 3; when it never answered in time: exit code 4. Null when it gave up or the service stops.
+    /// </summary>
+    private async Task<QueueUrls?> ResolveQueuesAsync(CancellationToken stoppingToken)
+    {
+        var timeout = startup.Value.Timeout;
+        var start = time.GetTimestamp();
+        for (var round = 1; ; round++)
+        {
+            Exception failure;
+            try
+            {
+                return await policy.RunAsync("resolve the queues", topology.ResolveAsync, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            var transient = SqsCallPolicy.IsTransient(failure);
+            var left = timeout - time.GetElapsedTime(start);
+            if (!transient || left <= TimeSpan.Zero)
+            {
+                LogTopologyFailed(failure, round, timeout);
+                Environment.ExitCode = transient ? UnreachableExitCode : RefusedExitCode;
+                lifetime.StopApplication();
+                return null;
+            }
+
+            var pause = SqsCallPolicy.Backoff(round + 2);
+            pause = pause < left ? pause : left;
+            LogTopologyWaiting(round, failure.GetType().Name, pause);
+            try
+            {
+                await Task.Delay(pause, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+    }
+
+    private const int UnreachableExitCode = 4;
+    private const int RefusedExitCode = 3;
+
+    [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues ({Rounds} rounds of retries within Startup:Timeout {Timeout}); stopping")]
+    private partial void LogTopologyFailed(Exception exception, int rounds, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 1307, Level = LogLevel.Warning, Message = "SQS does not answer yet (round {Round}, {Error}); trying again in {Pause}")]
+    private partial void LogTopologyWaiting(int round, string error, TimeSpan pause);
 }

@@ -16,7 +16,7 @@ namespace LoginConsumer.Tests.Docs;
 /// </summary>
 public sealed partial class DocsCheckTests
 {
-    private static readonly Type[] OptionClasses = [typeof(SqsOptions), typeof(ConsumerOptions), typeof(BatchWriterOptions), typeof(MaskingOptions), typeof(TelemetryOptions)];
+    private static readonly Type[] OptionClasses = [typeof(SqsOptions), typeof(ConsumerOptions), typeof(BatchWriterOptions), typeof(MaskingOptions), typeof(TelemetryOptions), typeof(LoginConsumer.Hosting.StartupOptions)];
 
     // Settings that belong to .NET or to the wiring rather than to an option class.
     private static readonly HashSet<string> HostSettings = new(StringComparer.Ordinal)
@@ -186,6 +186,6 @@ public sealed partial class DocsCheckTests
     [GeneratedRegex(@"\./((?:run|test|bench)\.sh)((?: +(?:--?[a-z][a-z-]*|[^\s`|#]+))*)")]
     private static partial Regex ScriptUse();
 
-    [GeneratedRegex(@"\b(?:Sqs|Consumer|BatchWriter|Masking|Telemetry|HostOptions|ConnectionStrings|Logging|Migrations)(?:(?::|__)[A-Za-z]+)+(?::|__)?")]
+    [GeneratedRegex(@"\b(?:Sqs|Consumer|BatchWriter|Masking|Telemetry|Startup|HostOptions|ConnectionStrings|Logging|Migrations)(?:(?::|__)[A-Za-z]+)+(?::|__)?")]
     private static partial Regex SettingMention();
 }

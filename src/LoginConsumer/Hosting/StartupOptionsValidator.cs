@@ -1,0 +1,7 @@
+using Microsoft.Extensions.Options;
+
+namespace LoginConsumer.Hosting;
+
+/// <summary>Checks StartupOptions's attributes at start. Source-generated, so the check needs no reflection over the options type.</summary>
+[OptionsValidator]
+public sealed partial class StartupOptionsValidator : IValidateOptions<StartupOptions>;
