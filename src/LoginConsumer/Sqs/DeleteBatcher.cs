@@ -59,10 +59,10 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
             return;
         }
 
-        _pending.Writer.TryComplete();
-
         // The loops drain the channel without looking at this token; it tells the supervisor that their end is the stop.
+        // Cancelled before the channel completes: a loop that found it completed first was reported as a dead loop.
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _pending.Writer.TryComplete();
         await Task.WhenAll(_loops).ConfigureAwait(false);
         _stopping.Dispose();
     }
