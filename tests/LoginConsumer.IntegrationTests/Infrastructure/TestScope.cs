@@ -165,6 +165,9 @@ public sealed class TestScope : IAsyncDisposable
 
     public Process StartConsumer(string[] args, IDictionary<string, string?>? overrides = null) => StartProcess(args, WithOverrides(overrides));
 
+    /// <summary>An environment value that removes the variable from the child process's environment.</summary>
+    public const string Unset = "\u0000unset";
+
     private Dictionary<string, string> WithOverrides(IDictionary<string, string?>? overrides)
     {
         var environment = ConsumerEnvironment();
@@ -172,7 +175,8 @@ public sealed class TestScope : IAsyncDisposable
         {
             if (value is null)
             {
-                environment.Remove(key);
+                // Unset in the child even when this process has it (LocalServices exports the AWS settings).
+                environment[key] = Unset;
             }
             else
             {
@@ -204,7 +208,14 @@ public sealed class TestScope : IAsyncDisposable
 
         foreach (var (key, value) in environment)
         {
-            start.Environment[key] = value;
+            if (value == Unset)
+            {
+                start.Environment.Remove(key);
+            }
+            else
+            {
+                start.Environment[key] = value;
+            }
         }
 
         return Process.Start(start)!;
