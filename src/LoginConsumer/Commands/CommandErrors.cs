@@ -1,6 +1,8 @@
 using System.Net.Http;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using LoginConsumer.Hosting;
+using LoginConsumer.Persistence;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -35,7 +37,7 @@ public static class CommandErrors
             ExitCodes.Unreachable,
             unavailable.Message,
             "check that it is running and reachable from here; run with --verbose for the underlying error"),
-        PostgresException refused when IsFinalRefusal(refused) => (
+        PostgresException refused when DatabaseRefusal.IsFinal(refused) => (
             ExitCodes.Configuration,
             "PostgreSQL refused the connection: " + refused.MessageText,
             "check the user, password and database in ConnectionStrings:LoginDb (ConnectionStrings:LoginDbMigrations for migrate and rekey)"),
@@ -57,9 +59,6 @@ public static class CommandErrors
             "check that SQS and PostgreSQL are running and reachable from here; run with --verbose for the details"),
         _ => (ExitCodes.Failed, exception.Message, "run again with --verbose for the details"),
     };
-
-    /// <summary>A refusal that waiting cannot mend: PostgreSQL rejected the credentials, or the database does not exist.</summary>
-    public static bool IsFinalRefusal(Exception exception) => LoginConsumer.Persistence.DatabaseRefusal.IsFinal(exception);
 
     // The outcome, not a list of every type a client might throw: no answer at all, at any depth.
     private static bool IsUnreachable(Exception exception)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoginConsumer.Hosting;
 
 namespace LoginConsumer.Commands;
 

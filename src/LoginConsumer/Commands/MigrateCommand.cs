@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics.CodeAnalysis;
+using LoginConsumer.Hosting;
 using LoginConsumer.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,37 +85,24 @@ public static partial class MigrateCommand
     }
 
     /// <summary>
-    /// Opens a connection, retrying with jittered backoff until <paramref name="wait"/> has passed; with no wait, once.
-    /// Gives up with <see cref="DependencyUnavailableException"/>, which exits with <see cref="ExitCodes.Unreachable"/>.
-    /// A refusal that waiting cannot mend (wrong password, no such database) ends it at once.
+    /// Waits for PostgreSQL to accept a connection for <paramref name="wait"/>; gives up with
+    /// <see cref="DependencyUnavailableException"/>, which exits with <see cref="ExitCodes.Unreachable"/>.
     /// </summary>
     private static async Task WaitForDatabaseAsync(LoginDbContext context, TimeSpan wait, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
-        var start = time.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
+        var attempts = 0;
+        try
         {
-            try
-            {
-                await context.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await context.Database.CloseConnectionAsync().ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && !CommandErrors.IsFinalRefusal(ex))
-            {
-                var left = wait - time.GetElapsedTime(start);
-                if (left <= TimeSpan.Zero)
-                {
-                    throw new DependencyUnavailableException(
-                        wait == TimeSpan.Zero
-                            ? "PostgreSQL did not accept a connection (migrate --wait <duration> waits for it)."
-                            : $"PostgreSQL did not accept a connection within {wait} ({attempt} attempts).",
-                        ex);
-                }
-
-                var pause = TimeSpan.FromMilliseconds(Math.Ceiling(Math.Min(left.TotalMilliseconds, Random.Shared.Next(500, 1500) * Math.Min(8, attempt))));
-                LogWaiting(logger, attempt, pause);
-                await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
-            }
+            await DatabaseConnectionWait.WaitAsync(
+                context, wait, TimeSpan.FromSeconds(30), time, (attempt, _, pause) => LogWaiting(logger, attempts = attempt, pause), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && !DatabaseRefusal.IsFinal(ex))
+        {
+            throw new DependencyUnavailableException(
+                wait == TimeSpan.Zero
+                    ? "PostgreSQL did not accept a connection (migrate --wait <duration> waits for it)."
+                    : $"PostgreSQL did not accept a connection within {wait} ({attempts + 1} attempts).",
+                ex);
         }
     }
 

@@ -21,72 +21,32 @@ public sealed partial class DatabaseStartupCheck(
     TimeProvider time,
     ILogger<DatabaseStartupCheck> logger) : BackgroundService
 {
-    public const int UnreachableExitCode = 4;
-    public const int RefusedExitCode = 3;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var timeout = options.Value.Timeout;
-        var start = time.GetTimestamp();
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            Exception failure;
-            try
+            var context = await contextFactory.CreateDbContextAsync(stoppingToken).ConfigureAwait(false);
+            await using (context.ConfigureAwait(false))
             {
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                call.CancelAfter(writerOptions.Value.CommandTimeout);
-                var context = await contextFactory.CreateDbContextAsync(call.Token).ConfigureAwait(false);
-                await using (context.ConfigureAwait(false))
+                var attempts = await DatabaseConnectionWait.WaitAsync(
+                    context, timeout, writerOptions.Value.CommandTimeout, time, (attempt, ex, pause) => LogWaiting(attempt, ex.GetType().Name, pause), stoppingToken).ConfigureAwait(false);
+                if (attempts > 1)
                 {
-                    await context.Database.OpenConnectionAsync(call.Token).ConfigureAwait(false);
-                    await context.Database.CloseConnectionAsync().ConfigureAwait(false);
+                    LogReached(attempts);
                 }
-
-                if (attempt > 1)
-                {
-                    LogReached(attempt);
-                }
-
-                return;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-
-            var left = timeout - time.GetElapsedTime(start);
-            if (DatabaseRefusal.IsFinal(failure) || left <= TimeSpan.Zero)
-            {
-                var refused = DatabaseRefusal.IsFinal(failure);
-                var error = failure.GetType().Name;
-                LogGaveUp(failure, attempt, timeout, error);
-                Environment.ExitCode = refused ? RefusedExitCode : UnreachableExitCode;
-                lifetime.StopApplication();
-                return;
-            }
-
-            var pause = Pause(attempt, left);
-            var kind = failure.GetType().Name;
-            LogWaiting(attempt, kind, pause);
-            try
-            {
-                await Task.Delay(pause, time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
-    }
-
-    private static TimeSpan Pause(int attempt, TimeSpan left)
-    {
-        var backoff = LoginConsumer.Sqs.SqsCallPolicy.Backoff(attempt);
-        return backoff < left ? backoff : left;
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            var error = ex.GetType().Name;
+            LogGaveUp(ex, timeout, error);
+            Environment.ExitCode = DatabaseRefusal.IsFinal(ex) ? ExitCodes.Configuration : ExitCodes.Unreachable;
+            lifetime.StopApplication();
+        }
     }
 
     [LoggerMessage(EventId = 1901, Level = LogLevel.Warning, Message = "PostgreSQL does not accept connections yet (attempt {Attempt}, {Error}); trying again in {Pause}")]
@@ -95,6 +55,6 @@ public sealed partial class DatabaseStartupCheck(
     [LoggerMessage(EventId = 1902, Level = LogLevel.Information, Message = "PostgreSQL accepted a connection at attempt {Attempt}")]
     private partial void LogReached(int attempt);
 
-    [LoggerMessage(EventId = 1903, Level = LogLevel.Critical, Message = "PostgreSQL could not be used at start after {Attempts} attempts within Startup:Timeout {Timeout} ({Error}); stopping")]
-    private partial void LogGaveUp(Exception exception, int attempts, TimeSpan timeout, string error);
+    [LoggerMessage(EventId = 1903, Level = LogLevel.Critical, Message = "PostgreSQL could not be used at start within Startup:Timeout {Timeout} ({Error}); stopping")]
+    private partial void LogGaveUp(Exception exception, TimeSpan timeout, string error);
 }

@@ -356,7 +356,7 @@ public sealed partial class SqsReceiveLoop(
             if (!transient || left <= TimeSpan.Zero)
             {
                 LogTopologyFailed(failure, round, timeout);
-                Environment.ExitCode = transient ? UnreachableExitCode : RefusedExitCode;
+                Environment.ExitCode = transient ? ExitCodes.Unreachable : ExitCodes.Configuration;
                 lifetime.StopApplication();
                 return null;
             }
@@ -374,9 +374,6 @@ public sealed partial class SqsReceiveLoop(
             }
         }
     }
-
-    private const int UnreachableExitCode = 4;
-    private const int RefusedExitCode = 3;
 
     [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues ({Rounds} rounds of retries within Startup:Timeout {Timeout}); stopping")]
     private partial void LogTopologyFailed(Exception exception, int rounds, TimeSpan timeout);

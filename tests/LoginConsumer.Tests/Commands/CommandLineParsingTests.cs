@@ -1,3 +1,4 @@
+using LoginConsumer.Hosting;
 using LoginConsumer.Commands;
 
 namespace LoginConsumer.Tests.Commands;
