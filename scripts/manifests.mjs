@@ -3,8 +3,9 @@
 //
 //   node manifests.mjs validate FILE.yaml   → JSON: [{ apiVersion, kind, name, valid, error }]
 //   node manifests.mjs json FILE.yaml       → JSON: every YAML document, as an array
+//   node manifests.mjs rules FILE.yaml      → YAML: the spec of the PrometheusRule in FILE, a Prometheus rule file
 import { readFileSync } from "node:fs";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 
 const [mode, file] = process.argv.slice(2);
 const documents = parseAllDocuments(readFileSync(file, "utf8"), { merge: true }).map((d) => d.toJS()).filter((d) => d != null);
@@ -14,8 +15,18 @@ if (mode === "json") {
   process.exit(0);
 }
 
+if (mode === "rules") {
+  const rules = documents.filter((d) => d.kind === "PrometheusRule");
+  if (rules.length !== 1) {
+    console.error(`${file}: expected one PrometheusRule, found ${rules.length}`);
+    process.exit(1);
+  }
+  process.stdout.write(stringify(rules[0].spec, { lineWidth: 0 }));
+  process.exit(0);
+}
+
 if (mode !== "validate") {
-  console.error("usage: node manifests.mjs validate|json FILE");
+  console.error("usage: node manifests.mjs validate|json|rules FILE");
   process.exit(2);
 }
 

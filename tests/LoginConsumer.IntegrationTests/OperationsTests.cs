@@ -64,7 +64,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output) : IAsyncLi
                 TimeSpan.FromSeconds(30));
 
             var exported = ExportedNames(metrics);
-            var used = UsedNames(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "monitoring", "alerts.yaml")))
+            var used = UsedNames(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "monitoring", "prometheusrule.yaml")))
                 .Concat(UsedNames(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "monitoring", "grafana-dashboard.json"))))
                 .Distinct().Order().ToList();
             output.WriteLine($"used by alerts and dashboard: {string.Join(", ", used)}");

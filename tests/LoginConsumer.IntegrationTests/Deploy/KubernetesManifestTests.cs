@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using LoginConsumer.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace LoginConsumer.IntegrationTests.Deploy;
 
 /// <summary>deploy/: every overlay renders, every object validates against its schema, and the production invariants hold.</summary>
-public sealed class KubernetesManifestTests(ITestOutputHelper output)
+public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
 {
+    private const string RunbookBase = "https://github.com/loginconsumer/loginconsumer/blob/main/docs/operations.md";
+
     public static TheoryData<string> Overlays => new() { "local", "production" };
 
     [Theory]
@@ -23,15 +27,18 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
         Assert.NotEmpty(results);
         Assert.All(results, r => Assert.True((bool)r!["valid"]!, $"{r["kind"]} {r["name"]}: {r["error"]}"));
         var kinds = results.Select(r => (string)r!["kind"]!).ToHashSet();
-        foreach (var kind in new[] { "Deployment", "ServiceAccount", "ConfigMap", "Job", "PodDisruptionBudget", "PodMonitor" })
+        foreach (var kind in new[] { "Deployment", "ServiceAccount", "ConfigMap", "Job", "PodDisruptionBudget" })
         {
             Assert.Contains(kind, kinds);
         }
 
         if (overlay == "production")
         {
-            Assert.Contains("ScaledObject", kinds);
-            Assert.Contains("TriggerAuthentication", kinds);
+            // KEDA, and the monitoring component (the Prometheus Operator's objects and the dashboard).
+            foreach (var kind in new[] { "ScaledObject", "TriggerAuthentication", "PodMonitor", "PrometheusRule" })
+            {
+                Assert.Contains(kind, kinds);
+            }
         }
     }
 
@@ -94,13 +101,97 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
             }
         }
 
-        var settings = objects.Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["name"] == "loginconsumer")["data"]!;
+        var settings = SettingsOf(objects, "Deployment");
         var longPoll = int.Parse((string)settings["Sqs__WaitTimeSeconds"]!, CultureInfo.InvariantCulture);
         var batch = TimeSpan.Parse((string)settings["BatchWriter__CommandTimeout"]!, CultureInfo.InvariantCulture).TotalSeconds;
         var shutdown = TimeSpan.Parse((string)settings["HostOptions__ShutdownTimeout"]!, CultureInfo.InvariantCulture).TotalSeconds;
         var grace = (int)objects.Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "loginconsumer")["spec"]!["template"]!["spec"]!["terminationGracePeriodSeconds"]!;
         output.WriteLine($"grace {grace} s > long poll {longPoll} + batch {batch} + host shutdown {shutdown} = {longPoll + batch + shutdown} s");
         Assert.True(grace > longPoll + batch + shutdown);
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task Overlay_SettingsAreGeneratedWithTheReleaseImageAndTheMigrateJobIsNamedAfterThem(string overlay)
+    {
+        var objects = await ObjectsAsync(overlay);
+        var deployment = objects.Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "loginconsumer");
+        var image = (string)deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!;
+        foreach (var kind in new[] { "Deployment", "Job" })
+        {
+            Assert.Equal("container.image.name=" + image, (string?)SettingsOf(objects, kind)["OTEL_RESOURCE_ATTRIBUTES"]);
+        }
+
+        Assert.Matches("^loginconsumer-[a-z0-9]{10}$", ConfigMapNameOf(deployment));
+        var job = NameOf(objects, "Job");
+        output.WriteLine($"{overlay}: consumer settings {ConfigMapNameOf(deployment)}, Job {job}");
+        Assert.Equal(ConfigMapNameOf(objects.Single(o => (string?)o["kind"] == "Job")), job);
+        Assert.Matches("^loginconsumer-migrate-[a-z0-9]{10}$", job); // a DNS label: the Job's pods carry it as a label value
+    }
+
+    [Fact]
+    public async Task Production_ANewImageOrSettingRollsTheConsumerAndNamesANewMigrateJob()
+    {
+        var copy = Path.Combine(Path.GetTempPath(), "loginconsumer-deploy-" + Guid.NewGuid().ToString("N"));
+        CopyDirectory(Path.Combine(RepoPaths.Root, "deploy"), copy);
+        try
+        {
+            var overlay = Path.Combine(copy, "overlays", "production");
+            var releases = new List<List<JsonNode>> { await ObjectsAsync("production", copy) };
+
+            var kustomization = Path.Combine(overlay, "kustomization.yaml");
+            var text = await File.ReadAllTextAsync(kustomization);
+            Assert.Contains("newTag: 1.0.0", text, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(kustomization, text.Replace("newTag: 1.0.0", "newTag: 1.0.1", StringComparison.Ordinal));
+            releases.Add(await ObjectsAsync("production", copy));
+
+            await File.AppendAllTextAsync(Path.Combine(overlay, "settings.env"), "Sqs__Receivers=8\n");
+            releases.Add(await ObjectsAsync("production", copy));
+
+            var jobs = releases.Select(r => NameOf(r, "Job")).ToList();
+            var settings = releases.Select(r => ConfigMapNameOf(r.Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "loginconsumer"))).ToList();
+            output.WriteLine($"Jobs: {string.Join(", ", jobs)}; consumer settings: {string.Join(", ", settings)}");
+            Assert.Equal(3, jobs.Distinct().Count());
+            Assert.Equal(3, settings.Distinct().Count()); // the pod template changes with it: the Deployment rolls
+            Assert.EndsWith(":1.0.1", (string?)SettingsOf(releases[1], "Job")["OTEL_RESOURCE_ATTRIBUTES"], StringComparison.Ordinal);
+            Assert.Equal("8", (string?)SettingsOf(releases[2], "Deployment")["Sqs__Receivers"]);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Production_MonitoringComponent_ScrapesTheConsumerAndShipsRulesWithRunbooksAndTheDashboard()
+    {
+        var objects = await ObjectsAsync("production");
+        var deployment = objects.Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "loginconsumer");
+        var podLabels = deployment["spec"]!["template"]!["metadata"]!["labels"]!.AsObject();
+        var monitor = objects.Single(o => (string?)o["kind"] == "PodMonitor")["spec"]!;
+        Assert.All(monitor["selector"]!["matchLabels"]!.AsObject(), kv => Assert.Equal((string?)kv.Value, (string?)podLabels[kv.Key]));
+        var port = (string)monitor["podMetricsEndpoints"]![0]!["port"]!;
+        Assert.Contains(deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]!.AsArray(), p => (string?)p!["name"] == port);
+
+        // Every alert carries a severity and a runbook_url whose anchor is a heading of docs/operations.md.
+        var anchors = Headings().Matches(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "docs", "operations.md")))
+            .Select(m => GitHubAnchor(m.Groups[1].Value)).ToHashSet();
+        var rules = objects.Single(o => (string?)o["kind"] == "PrometheusRule")["spec"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).ToList();
+        Assert.NotEmpty(rules);
+        foreach (var rule in rules.Where(r => r!["alert"] is not null))
+        {
+            var alert = (string)rule!["alert"]!;
+            Assert.NotNull((string?)rule["labels"]?["severity"]);
+            var url = (string?)rule["annotations"]?["runbook_url"];
+            Assert.True(url is not null, $"{alert} has no runbook_url");
+            Assert.StartsWith(RunbookBase + "#", url, StringComparison.Ordinal);
+            Assert.True(anchors.Contains(url[(url.IndexOf('#', StringComparison.Ordinal) + 1)..]), $"{alert}: {url} names no heading of docs/operations.md");
+        }
+
+        // The dashboard, as the Grafana sidecar loads it: a ConfigMap labelled grafana_dashboard, holding the JSON file.
+        var dashboard = objects.Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["labels"]?["grafana_dashboard"] == "1");
+        var json = (string)dashboard["data"]!.AsObject().Single().Value!;
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "deploy", "monitoring", "grafana-dashboard.json"))), JsonNode.Parse(json)));
     }
 
     [Fact]
@@ -127,7 +218,7 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
     [Fact]
     public void IamPolicy_GrantsTheConsumerOnlyWhatItCalls()
     {
-        var policy = JsonNode.Parse(File.ReadAllText(Path.Combine(Infrastructure.RepoPaths.Root, "deploy", "iam", "consumer-policy.json")))!;
+        var policy = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "iam", "consumer-policy.json")))!;
         var grants = policy["Statement"]!.AsArray()
             .Where(s => (string?)s!["Effect"] == "Allow")
             .SelectMany(s => Strings(s!["Resource"]).SelectMany(r => Strings(s["Action"]).Select(a => (Resource: r, Action: a))))
@@ -151,7 +242,7 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
     public async Task Production_ConnectsToPostgresWithFullCertificateVerificationAgainstAMountedBundle()
     {
         var objects = await ObjectsAsync("production");
-        var settings = objects.Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["name"] == "loginconsumer")["data"]!;
+        var settings = SettingsOf(objects, "Deployment");
         var tls = (string)settings["DB_TLS"]!;
         Assert.Contains("SSL Mode=VerifyFull", tls, StringComparison.Ordinal);
         var root = tls.Split(';').Select(p => p.Split('=', 2)).Single(p => p[0] == "Root Certificate")[1];
@@ -168,7 +259,7 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
             Assert.Equal("loginconsumer-db-ca", (string?)volume["configMap"]!["name"]);
         }
 
-        var local = (await ObjectsAsync("local")).Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["name"] == "loginconsumer")["data"]!;
+        var local = SettingsOf(await ObjectsAsync("local"), "Deployment");
         Assert.Equal("SSL Mode=Disable", (string?)local["DB_TLS"]);
     }
 
@@ -186,8 +277,34 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
         Assert.Null(account["metadata"]!["annotations"]?["eks.amazonaws.com/role-arn"]);
     }
 
-    private static async Task<List<JsonNode>> ObjectsAsync(string overlay) =>
-        [.. (await Tooling.ManifestsAsync("json", await Tooling.RenderAsync(overlay))).Select(o => o!)];
+    private static async Task<List<JsonNode>> ObjectsAsync(string overlay, string? deployRoot = null) =>
+        [.. (await Tooling.ManifestsAsync("json", await Tooling.RenderAsync(overlay, deployRoot))).Select(o => o!)];
+
+    /// <summary>The data of the ConfigMap the one workload of <paramref name="kind"/> takes its settings from (generated names carry a hash).</summary>
+    private static JsonNode SettingsOf(List<JsonNode> objects, string kind)
+    {
+        var name = ConfigMapNameOf(objects.Single(o => (string?)o["kind"] == kind && (string?)o["metadata"]!["labels"]?["app.kubernetes.io/name"] == "loginconsumer"));
+        return objects.Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["name"] == name)["data"]!;
+    }
+
+    private static string ConfigMapNameOf(JsonNode workload) =>
+        (string)workload["spec"]!["template"]!["spec"]!["containers"]![0]!["envFrom"]!.AsArray().Single(e => e!["configMapRef"] is not null)!["configMapRef"]!["name"]!;
+
+    private static string NameOf(List<JsonNode> objects, string kind) =>
+        (string)objects.Single(o => (string?)o["kind"] == kind && (string?)o["metadata"]!["labels"]?["app.kubernetes.io/name"] == "loginconsumer")["metadata"]!["name"]!;
+
+    private static string GitHubAnchor(string heading) =>
+        new string([.. heading.Trim().ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_')]).Replace(' ', '-');
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
 
     private static IEnumerable<string> Images(JsonNode o)
     {
@@ -207,4 +324,7 @@ public sealed class KubernetesManifestTests(ITestOutputHelper output)
         var buffer = new byte[text.Length];
         return text.Length >= 40 && Convert.TryFromBase64String(text, buffer, out var length) && length >= 32;
     }
+
+    [GeneratedRegex(@"(?m)^#{1,6} (.+)$")]
+    private static partial Regex Headings();
 }

@@ -26,10 +26,10 @@ internal static class Tooling
         return (process.ExitCode, await output, await errors);
     }
 
-    /// <summary>`kubectl kustomize` of an overlay, written to a file.</summary>
-    public static async Task<string> RenderAsync(string overlay)
+    /// <summary>`kubectl kustomize` of an overlay of deploy/ (or of a copy of it at <paramref name="deployRoot"/>), written to a file.</summary>
+    public static async Task<string> RenderAsync(string overlay, string? deployRoot = null)
     {
-        var (exitCode, output, errors) = await RunAsync("kubectl", ["kustomize", Path.Combine(RepoPaths.Root, "deploy", "overlays", overlay)]);
+        var (exitCode, output, errors) = await RunAsync("kubectl", ["kustomize", Path.Combine(deployRoot ?? Path.Combine(RepoPaths.Root, "deploy"), "overlays", overlay)]);
         Assert.True(exitCode == 0, $"kubectl kustomize {overlay} failed: {errors}");
         var file = Path.Combine(Path.GetTempPath(), $"loginconsumer-{overlay}-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(file, output);
