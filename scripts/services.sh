@@ -2,7 +2,9 @@
 # Local services without Docker: the SQS emulator (fauxqs on a Node 22 binary, both pinned by
 # scripts/package-lock.json) and a throwaway PostgreSQL cluster from the machine's binaries.
 #
-#   scripts/services.sh install                 npm packages, PostgreSQL binaries and the native publish's C toolchain, where missing
+#   scripts/services.sh install                 npm packages, PostgreSQL binaries, the native publish's C toolchain and
+#                                               Prometheus (prometheus, promtool: the monitoring tests), where missing;
+#                                               start installs all but Prometheus
 #   scripts/services.sh start [--state DIR] [--pg-port N] [--sqs-port N]
 #                                               start both (port 0 or absent: a free port) and write DIR/env
 #   scripts/services.sh stop  [--state DIR]     stop both
@@ -79,6 +81,13 @@ install() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
     apt-get install -y -qq "${packages[@]}" >&2
+  fi
+  # Debian's Prometheus for the monitoring tests (`install`, not `start`); without its recommends (node exporter...).
+  if [ "${1:-}" = with-monitoring ] && { ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; }; then
+    log "installing prometheus (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    [ ${#packages[@]} -gt 0 ] || apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends prometheus >&2
   fi
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
@@ -170,7 +179,7 @@ stop() {
 }
 
 case "$command" in
-  install) install ;;
+  install) install with-monitoring ;;
   start) start ;;
   stop) stop ;;
   pg-stop) pg_ctl_in_place stop ;;
