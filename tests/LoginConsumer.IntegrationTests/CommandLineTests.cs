@@ -54,6 +54,25 @@ public sealed class CommandLineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendSample_IfEmpty_SendsOnceAndNothingWhileTheQueueOrTheTableHoldsData()
+    {
+        var first = await _scope.RunConsumerAsync(["send-sample", "--if-empty"]);
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.Contains("Sent 100 messages", first.Output, StringComparison.Ordinal);
+
+        // As `docker compose up` runs it again: the sample waits in the queue, then is stored.
+        var waiting = await _scope.RunConsumerAsync(["send-sample", "--if-empty"]);
+        Assert.True(waiting.ExitCode == 0, waiting.Output);
+        Assert.Matches(@"Sent nothing: \S+ already holds 100 messages \(--if-empty\)\.", waiting.Output);
+        Assert.Equal(0, (await _scope.RunConsumerAsync(["run", "--until-empty"])).ExitCode);
+        var stored = await _scope.RunConsumerAsync(["send-sample", "--if-empty"]);
+        Assert.True(stored.ExitCode == 0, stored.Output);
+        Assert.Contains("Sent nothing: user_logins already holds rows (--if-empty).", stored.Output, StringComparison.Ordinal);
+        Assert.Equal((0, 0), await _scope.MainQueueCountsAsync());
+        Assert.Equal(99, await _scope.RowCountAsync());
+    }
+
+    [Fact]
     public async Task SendSample_CountNotToATerminal_PrintsPlainProgressLinesAndTheTotal()
     {
         var send = await _scope.RunConsumerAsync(["send-sample", "--count", "300"]);

@@ -24,6 +24,9 @@ public static class StoredLogins
     public static Task<long> CountAsync(LoginDbContext context, CancellationToken cancellationToken) =>
         context.CountAsync($"SELECT count(*) FROM {Table}", [], cancellationToken);
 
+    public static async Task<bool> AnyAsync(LoginDbContext context, CancellationToken cancellationToken) =>
+        await context.CountAsync($"SELECT count(*) FROM (SELECT 1 FROM {Table} LIMIT 1) AS one", [], cancellationToken).ConfigureAwait(false) > 0;
+
     /// <summary>The first <paramref name="count"/> rows by message id.</summary>
     public static Task<List<UserLogin>> FirstAsync(LoginDbContext context, int count, CancellationToken cancellationToken) =>
         context.ReadAsync(

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,7 +17,9 @@ namespace LoginConsumer.IntegrationTests.Deploy;
 [Collection(RunsAlone.Name)]
 public sealed partial class ContainerTests(ITestOutputHelper output)
 {
-    private static readonly string[] AppServices = ["migrate", "send-sample", "consumer"];
+    private static readonly string[] AppServices = ["migrate", "send-sample", "consumer", "cli"];
+
+    private static string ComposeFile => Path.Combine(RepoPaths.Root, "docker-compose.yml");
 
     [Fact]
     public async Task Dockerfile_PublishCommand_BuildsAnEntryPointThatMigratesStoresTheSampleAndReports()
@@ -149,6 +152,89 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Compose_PassesDclintsSchemaAndRules()
+    {
+        var lint = await Dclint(ComposeFile);
+        output.WriteLine(lint.Output + lint.Errors);
+        Assert.True(lint.ExitCode == 0, lint.Output + lint.Errors);
+
+        // It does check: a misspelt key fails the Compose Specification's schema.
+        var misspelt = Path.Combine(Path.GetTempPath(), $"loginconsumer-compose-{Guid.NewGuid():N}.yml");
+        await File.WriteAllTextAsync(misspelt, (await File.ReadAllTextAsync(ComposeFile)).Replace("stop_grace_period:", "stop_grace_periods:", StringComparison.Ordinal));
+        try
+        {
+            var bad = await Dclint(misspelt);
+            Assert.NotEqual(0, bad.ExitCode);
+            Assert.Contains("invalid-schema", bad.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(misspelt);
+        }
+
+        static Task<(int ExitCode, string Output, string Errors)> Dclint(string file) => Tooling.RunAsync(
+            Tooling.Node,
+            [Path.Combine(RepoPaths.Root, "scripts", "node_modules", "dclint", "bin", "dclint.cjs"), "--color", "false", "-c", Path.Combine(RepoPaths.Root, "scripts", "dclint.json"), "--max-warnings", "0", file]);
+    }
+
+    [Fact]
+    public async Task Compose_KeepsItsDataSendsTheSampleOnceBindsLoopbackAndStopsWithinTheShutdownBudget()
+    {
+        var compose = (await Tooling.ManifestsAsync("json", ComposeFile))[0]!;
+        var services = compose["services"]!.AsObject();
+        var volumes = compose["volumes"]!.AsObject();
+
+        // Published ports on loopback only.
+        foreach (var (name, service) in services)
+        {
+            foreach (var port in service!["ports"]?.AsArray() ?? [])
+            {
+                Assert.StartsWith("127.0.0.1:", (string?)port, StringComparison.Ordinal);
+            }
+        }
+
+        // PostgreSQL's data and the emulator's queues on named volumes: `down` and `up` keep rows and waiting messages.
+        Assert.Contains("pgdata:/var/lib/postgresql/data", Mounts(services["postgres"]!));
+        Assert.Contains("sqsdata:/data", Mounts(services["fauxqs"]!));
+        Assert.Equal("true", (string?)services["fauxqs"]!["environment"]!["FAUXQS_PERSISTENCE"]);
+        Assert.True(volumes.ContainsKey("pgdata") && volumes.ContainsKey("sqsdata"));
+
+        // Long-running services say themselves when they are healthy; one-shots have nothing to check.
+        foreach (var name in new[] { "fauxqs", "postgres", "consumer" })
+        {
+            var test = services[name]!["healthcheck"]?["test"]?.AsArray();
+            Assert.True(test is { Count: > 1 } && (bool?)services[name]!["healthcheck"]!["disable"] != true, $"{name} has no health check of its own");
+        }
+
+        Assert.Equal(["CMD", "/app/LoginConsumer", "probe", "ready"], services["consumer"]!["healthcheck"]!["test"]!.AsArray().Select(t => (string)t!));
+        foreach (var name in new[] { "migrate", "send-sample", "cli" })
+        {
+            Assert.True((bool?)services[name]!["healthcheck"]?["disable"], $"{name} runs once: its image's health check does not apply");
+        }
+
+        // Docker's stop waits longer than the service's own shutdown budget before it kills.
+        var consumer = services["consumer"]!;
+        var budget = TimeSpan.Parse((string)consumer["environment"]!["HostOptions__ShutdownTimeout"]!, CultureInfo.InvariantCulture);
+        var grace = DockerDuration().Match((string)consumer["stop_grace_period"]!);
+        Assert.True(grace.Success);
+        Assert.True(TimeSpan.FromSeconds(int.Parse(grace.Groups[1].Value, CultureInfo.InvariantCulture)) > budget, $"stop_grace_period {consumer["stop_grace_period"]} must exceed {budget}");
+
+        // The sample is sent on the first `up` only; the CLI starts only when asked for; everything else starts with `up`.
+        Assert.Contains("--if-empty", services["send-sample"]!["command"]!.AsArray().Select(c => (string)c!));
+        Assert.Equal(["cli"], services["cli"]!["profiles"]!.AsArray().Select(p => (string)p!));
+        Assert.All(services.Where(s => s.Key != "cli"), s => Assert.Null(s.Value!["profiles"]));
+
+        // Every command the file runs is one the executable accepts.
+        var root = LoginConsumer.Commands.LoginConsumerCommands.Create();
+        foreach (var name in AppServices)
+        {
+            var args = services[name]!["command"]!.AsArray().Select(c => (string)c!).ToArray();
+            var errors = root.Parse(args).Errors;
+            Assert.True(errors.Count == 0, $"{name}: {string.Join(' ', args)}: {string.Join("; ", errors.Select(e => e.Message))}");
+        }
+    }
+
+    [Fact]
     public async Task ComposeInitScript_IsTheOriginalDdl()
     {
         var init = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "deploy", "compose", "initdb", "01-user_logins.sql"));
@@ -206,6 +292,11 @@ public sealed partial class ContainerTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"CREATE TABLE[^;]+;")]
     private static partial Regex CreateTable();
+
+    private static List<string> Mounts(JsonNode service) => [.. service["volumes"]!.AsArray().Select(v => (string)v!)];
+
+    [GeneratedRegex(@"^(\d+)s$")]
+    private static partial Regex DockerDuration();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
