@@ -26,6 +26,11 @@ public sealed partial class DocsCheckTests
         MigrateCommand.RuntimeRoleSetting,
     };
 
+    // Files and folders that may send a reader to a test class by name.
+    private static readonly string[] NamingFiles = ["README.md", "Dockerfile", "docker-compose.yml"];
+
+    private static readonly string[] NamingFolders = ["docs", "deploy", "scripts", Path.Combine("src", "LoginConsumer")];
+
     internal static readonly string RepositoryRoot = FindRoot();
 
     private static readonly string Root = RepositoryRoot;
@@ -139,6 +144,25 @@ public sealed partial class DocsCheckTests
     }
 
     [Fact]
+    public void EveryTestClassNamedOutsideTheTests_Exists()
+    {
+        // The README, docs/, the deploy files, the scripts and the service's comments send readers to tests by name.
+        var places = NamingFiles.Select(f => Path.Combine(Root, f))
+            .Concat(NamingFolders.SelectMany(d => Directory.EnumerateFiles(Path.Combine(Root, d), "*", SearchOption.AllDirectories)))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}node_modules{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && Path.GetExtension(f) is "" or ".md" or ".yaml" or ".yml" or ".json" or ".cs" or ".sh" or ".mjs" or ".env");
+        var classes = Directory.EnumerateFiles(Path.Combine(Root, "tests"), "*.cs", SearchOption.AllDirectories)
+            .SelectMany(f => TestClass().Matches(File.ReadAllText(f)).Select(m => m.Groups[1].Value))
+            .ToHashSet(StringComparer.Ordinal);
+        var named = places.SelectMany(f => TestClassMention().Matches(File.ReadAllText(f)).Select(m => (File: Path.GetRelativePath(Root, f), Name: m.Groups[1].Value))).ToList();
+        Assert.Contains(named, n => n.Name == "KubernetesManifestTests"); // the search finds names at all
+        var missing = named.Where(n => !classes.Contains(n.Name)).Select(n => $"{n.File}: {n.Name}").Distinct().ToList();
+        Assert.True(missing.Count == 0, $"test classes named but not in tests/: {string.Join("; ", missing)}");
+    }
+
+    [Fact]
     public void Readme_StaysShort()
     {
         var lines = File.ReadAllLines(Path.Combine(Root, "README.md")).Length;
@@ -170,6 +194,13 @@ public sealed partial class DocsCheckTests
 
         return directory?.FullName ?? throw new InvalidOperationException("LoginConsumer.sln not found above " + AppContext.BaseDirectory);
     }
+
+    [GeneratedRegex(@"\bclass ([A-Z][A-Za-z]*Tests)\b")]
+    private static partial Regex TestClass();
+
+    // A class name ending in Tests, not the test projects' names (LoginConsumer.IntegrationTests).
+    [GeneratedRegex(@"(?<![\w.])([A-Z][A-Za-z]*Tests)\b")]
+    private static partial Regex TestClassMention();
 
     [GeneratedRegex(@"LoginConsumer ((?:[a-z][a-z-]*|-{1,2}[a-z][a-z-]*)(?: (?:[a-z][a-z-]*|-{1,2}[a-z][a-z-]*|[A-Z0-9<>_.]+))*)")]
     private static partial Regex LoginConsumerMention();
