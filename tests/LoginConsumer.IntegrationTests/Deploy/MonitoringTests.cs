@@ -47,7 +47,10 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
 
             // The unit tests pin what matters: queue-level gauges taken with max. Summed over replicas, they fail.
             var rules = Path.Combine(directory, "loginconsumer.rules.yaml");
-            await File.WriteAllTextAsync(rules, (await File.ReadAllTextAsync(rules)).Replace("max(loginconsumer_", "sum(loginconsumer_", StringComparison.Ordinal));
+            var text = await File.ReadAllTextAsync(rules);
+            var summedText = text.Replace("max by (namespace) (loginconsumer_", "sum by (namespace) (loginconsumer_", StringComparison.Ordinal);
+            Assert.NotEqual(text, summedText);
+            await File.WriteAllTextAsync(rules, summedText);
             var summed = await Tooling.RunAsync("promtool", ["test", "rules", "alerts.test.yaml"], directory);
             Assert.NotEqual(0, summed.ExitCode);
         }
@@ -236,7 +239,11 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         var dashboard = JsonNode.Parse(File.ReadAllText(Path.Combine(Monitoring, "grafana-dashboard.json")))!;
         var queries = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]?.AsArray() ?? []).Select(t => (string)t!["expr"]!).ToList();
         Assert.True(queries.Count >= 10, "the dashboard's panels should have queries");
-        return queries;
+
+        // Every query is filtered by the namespace variable; asked as Grafana asks with "All" selected.
+        Assert.All(queries, q => Assert.Contains("{namespace=~\"$namespace\"}", q, StringComparison.Ordinal));
+        var all = (string)dashboard["templating"]!["list"]!.AsArray().Single(v => (string?)v!["name"] == "namespace")!["allValue"]!;
+        return [.. queries.Select(q => q.Replace("$namespace", all, StringComparison.Ordinal))];
     }
 
     private static async Task<List<JsonNode>> RulesAsync()
