@@ -70,6 +70,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{consumerPort}",
             ["Sqs__ErrorQueuePollInterval"] = "00:00:01",
+            ["OTEL_RESOURCE_ATTRIBUTES"] = "container.image.name=registry.example/loginconsumer:1.2.3", // as the Kubernetes overlays set it
         });
         var consumerLog = new OutputCapture(consumer);
 
@@ -142,6 +143,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
                 async () => (await GetAsync(api + "alerts"))["data"]!["alerts"]!.AsArray().Any(a => (string?)a!["labels"]!["alertname"] == "LoginConsumerErrorQueueNotEmpty" && (string?)a["state"] == "pending"),
                 TimeSpan.FromSeconds(30));
             Assert.Equal(1, await SeriesAsync(api, "up{job=\"loginconsumer\"} == 1"));
+            Assert.Equal(1, await SeriesAsync(api, "target_info{container_image_name=\"registry.example/loginconsumer:1.2.3\"}"));
             failed = false;
         }
         finally
