@@ -24,6 +24,13 @@ public sealed partial class MessageLeases(
     private readonly SqsOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, MessageLease> _held = new(StringComparer.Ordinal);
 
+    // An error-queue send holds several transient copies of its body (the JSON-escaped request, its UTF-8 bytes, the
+    // SDK's buffers) besides the body the in-flight byte budget counts. Poison arrives in bursts (a producer's bad
+    // release), so the bodies being sent at once are bounded by bytes: a burst of bodies near 1 MiB goes a few at a
+    // time and cannot multiply memory up to the GC heap limit (where a failed allocation could cut a send short after
+    // SQS stored it, and its retry would store a copy), while small poison bodies still go many at a time.
+    private readonly ByteBudget _deadLetterBytes = new(DeadLetterBytesAtOnce);
+
     /// <summary>
     /// Tracking starts here, at receipt: the heartbeat extends the lease from now on. Null when this process already
     /// holds the message under an unsettled lease (received again after its visibility ran out): that lease adopts
@@ -82,6 +89,8 @@ public sealed partial class MessageLeases(
         }
     }
 
+    private const long DeadLetterBytesAtOnce = 4L * 1024 * 1024;
+
     private SqsCall SettleCall => new(int.MaxValue, policy.CallTimeout, _options.SettleTimeout);
 
     /// <summary>
@@ -107,12 +116,21 @@ public sealed partial class MessageLeases(
         try
         {
             // CancellationToken.None: a send cut short by shutdown would leave the message to come back and be sent again;
-            // SettleTimeout bounds it instead.
-            await policy.RunAsync(
-                "SendMessage (error queue)",
-                token => errorQueue.SendAsync(lease.Queues.Error, _options.QueueName, lease.Message, rowKey, sentTimestampMs, reason, token),
-                SendCall,
-                CancellationToken.None).ConfigureAwait(false);
+            // SettleTimeout bounds each send, and the heartbeat keeps a waiting message hidden.
+            var bytes = (long)(lease.Message.Body?.Length ?? 0);
+            await _deadLetterBytes.ReserveAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await policy.RunAsync(
+                    "SendMessage (error queue)",
+                    token => errorQueue.SendAsync(lease.Queues.Error, _options.QueueName, lease.Message, rowKey, sentTimestampMs, reason, token),
+                    SendCall,
+                    CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                _deadLetterBytes.Release(bytes);
+            }
         }
         catch (Exception ex)
         {

@@ -110,14 +110,34 @@ public sealed partial class FaultRun : IAsyncDisposable
         var missing = Enumerable.Range(0, sent).Count(i => !byLogin.ContainsKey(NumberedLogins.UserId(prefix, i)));
         var errors = await _scope.ReceiveAllErrorsAsync();
         var withReason = errors.Count(e => e.MessageAttributes?.ContainsKey(LoginConsumer.Sqs.ErrorQueueSender.ReasonCodeAttribute) == true);
+
+        // Error-queue messages beyond one per original message: a send whose answer was lost, sent again.
+        var copies = errors.Count - errors.Select(e => e.MessageAttributes?.GetValueOrDefault(LoginConsumer.Sqs.ErrorQueueSender.OriginalMessageIdAttribute)?.StringValue ?? e.MessageId).Distinct().Count();
         var redeliveries = ReceiveCount().Matches(Log).Count(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 1);
         var (visible, hidden) = await _scope.MainQueueCountsAsync();
-        var figures = new FaultFigures(sent + poisonSent, rows.Count, doubled, missing, withReason, errors.Count - withReason, redeliveries, visible, hidden, exitCode, recovered);
+        var figures = new FaultFigures(sent + poisonSent, rows.Count, doubled, missing, withReason, errors.Count - withReason, copies, redeliveries, visible, hidden, exitCode, recovered);
         _output.WriteLine(
-            $"{name}: sent {sent + poisonSent} ({poisonSent} poison), rows {rows.Count}, doubled {doubled}, missing {missing}, error queue {withReason} with a reason / {errors.Count - withReason} without, "
+            $"{name}: sent {sent + poisonSent} ({poisonSent} poison), rows {rows.Count}, doubled {doubled}, missing {missing}, error queue {withReason} with a reason / {errors.Count - withReason} without "
+            + $"({copies} second copies of one message), "
             + $"redeliveries {redeliveries}, left visible {visible} / hidden {hidden}, exit {exitCode}"
             + (recovered is { } r ? $", recovered {r.TotalSeconds:F1} s after the fault ended" : string.Empty)
             + $"; SQS proxy resets {Sqs.Resets}, PostgreSQL proxy resets {Postgres.Resets}");
+        // For a message in the error queue more than once, everything the consumer said about it: a lost answer, a
+        // failed delete or a redelivery each leave their own lines.
+        if (copies > 0 && Log.Split('\n').FirstOrDefault(l => l.Contains("ReceiveMessage failed", StringComparison.Ordinal)) is { } failedReceive)
+        {
+            _output.WriteLine("  first failed receive: " + failedReceive[..Math.Min(2000, failedReceive.Length)]);
+        }
+
+        foreach (var copied in errors.GroupBy(e => e.MessageAttributes?.GetValueOrDefault(LoginConsumer.Sqs.ErrorQueueSender.OriginalMessageIdAttribute)?.StringValue ?? e.MessageId).Where(g => g.Count() > 1).Take(3))
+        {
+            _output.WriteLine($"  {copied.Key} is in the error queue {copied.Count()} times:");
+            foreach (var line in Log.Split('\n').Where(l => l.Contains(copied.Key, StringComparison.Ordinal)))
+            {
+                _output.WriteLine("    consumer: " + line[..Math.Min(400, line.Length)]);
+            }
+        }
+
         return figures;
     }
 
@@ -171,6 +191,7 @@ public sealed record FaultFigures(
     int Missing,
     int ErrorsWithReason,
     int ErrorsWithoutReason,
+    int ErrorCopies,
     int Redeliveries,
     int LeftVisible,
     int LeftHidden,
