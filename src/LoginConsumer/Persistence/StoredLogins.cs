@@ -24,6 +24,7 @@ public static class StoredLogins
     public static Task<long> CountAsync(LoginDbContext context, CancellationToken cancellationToken) =>
         context.CountAsync($"SELECT count(*) FROM {Table}", [], cancellationToken);
 
+    /// <summary>Whether the table holds any row, without counting them all.</summary>
     public static async Task<bool> AnyAsync(LoginDbContext context, CancellationToken cancellationToken) =>
         await context.CountAsync($"SELECT count(*) FROM (SELECT 1 FROM {Table} LIMIT 1) AS one", [], cancellationToken).ConfigureAwait(false) > 0;
 

@@ -21,6 +21,8 @@ public sealed partial class MessageLeases(
     IOptions<SqsOptions> options,
     ILogger<MessageLeases> logger)
 {
+    private const long DeadLetterBytesAtOnce = 4L * 1024 * 1024;
+
     private readonly SqsOptions _options = options.Value;
     private readonly ConcurrentDictionary<string, MessageLease> _held = new(StringComparer.Ordinal);
 
@@ -88,8 +90,6 @@ public sealed partial class MessageLeases(
             }
         }
     }
-
-    private const long DeadLetterBytesAtOnce = 4L * 1024 * 1024;
 
     private SqsCall SettleCall => new(int.MaxValue, policy.CallTimeout, _options.SettleTimeout);
 

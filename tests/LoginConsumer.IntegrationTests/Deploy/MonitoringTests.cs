@@ -33,7 +33,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
             Assert.Contains("SUCCESS", test.Output, StringComparison.Ordinal);
 
             // Every alert has a case where it fires and one where it does not.
-            var alerts = (await RulesAsync()).Select(r => (string?)r["alert"]).OfType<string>().ToList();
+            var alerts = (await RulesIn(directory)).Select(r => (string?)r["alert"]).OfType<string>().ToList();
             var cases = (await Tooling.ManifestsAsync("json", Path.Combine(directory, "alerts.test.yaml")))[0]!["tests"]!.AsArray()
                 .SelectMany(t => t!["alert_rule_test"]?.AsArray() ?? [])
                 .Select(c => (Alert: (string)c!["alertname"]!, Fires: c["exp_alerts"]!.AsArray().Count > 0))
@@ -105,7 +105,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         using var load = new CancellationTokenSource();
         var sending = SendUnderLoadAsync(scope, load.Token);
         var queries = DashboardQueries().Select(q => (What: "dashboard", Query: q))
-            .Concat((await RulesAsync()).Where(r => r["alert"] is not null).SelectMany(r => AlertOperands((string)r["expr"]!).Select(q => (What: "alert " + (string)r["alert"]!, Query: q))))
+            .Concat((await RulesIn(directory)).Where(r => r["alert"] is not null).SelectMany(r => AlertOperands((string)r["expr"]!).Select(q => (What: "alert " + (string)r["alert"]!, Query: q))))
             .ToList();
         try
         {
@@ -248,38 +248,20 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         return [.. queries.Select(q => q.Replace("$namespace", all, StringComparison.Ordinal))];
     }
 
-    private static async Task<List<JsonNode>> RulesAsync()
-    {
-        var directory = Path.Combine(Path.GetTempPath(), "loginconsumer-rules-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        try
-        {
-            var rules = await ExtractRulesAsync(directory);
-            return [.. (await Tooling.ManifestsAsync("json", rules))[0]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!)];
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-    }
+    /// <summary>The rules of the rule file in <paramref name="directory"/> (from <see cref="RulesDirectoryAsync"/>).</summary>
+    private static async Task<List<JsonNode>> RulesIn(string directory) =>
+        [.. (await Tooling.ManifestsAsync("json", Path.Combine(directory, "loginconsumer.rules.yaml")))[0]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).Select(r => r!)];
 
     /// <summary>A directory with the PrometheusRule's spec as loginconsumer.rules.yaml and promtool's unit tests beside it.</summary>
     private static async Task<string> RulesDirectoryAsync()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "loginconsumer-monitoring-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        await ExtractRulesAsync(directory);
-        File.Copy(Path.Combine(Monitoring, "tests", "alerts.test.yaml"), Path.Combine(directory, "alerts.test.yaml"));
-        return directory;
-    }
-
-    private static async Task<string> ExtractRulesAsync(string directory)
-    {
         var (exitCode, rules, errors) = await Tooling.RunAsync(Tooling.Node, [Tooling.ManifestsScript, "rules", Path.Combine(Monitoring, "prometheusrule.yaml")]);
         Assert.True(exitCode == 0, errors);
-        var file = Path.Combine(directory, "loginconsumer.rules.yaml");
-        await File.WriteAllTextAsync(file, rules);
-        return file;
+        var directory = Path.Combine(Path.GetTempPath(), "loginconsumer-monitoring-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "loginconsumer.rules.yaml"), rules);
+        File.Copy(Path.Combine(Monitoring, "tests", "alerts.test.yaml"), Path.Combine(directory, "alerts.test.yaml"));
+        return directory;
     }
 
     [GeneratedRegex(@"\s*(==|!=|>=|<=|>|<)\s*(bool\s+)?-?[0-9.]+\s*$")]
