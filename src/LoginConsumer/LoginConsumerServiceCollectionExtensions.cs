@@ -67,7 +67,14 @@ public static class LoginConsumerServiceCollectionExtensions
             return sp.GetRequiredService<IReceiveEndpointDispatcherFactory>().CreateConsumerReceiver<LoginEventConsumer>(queueName);
         });
         services.AddSingleton<DatabaseAvailability>();
-        services.AddSingleton(sp => new ReceiveGate(sp.GetRequiredService<DatabaseAvailability>().WaitUntilAvailableAsync));
+        services.AddSingleton<SettleHealth>();
+
+        // Receive only what can be stored and settled: the database takes writes, and deletes and error-queue sends work.
+        services.AddSingleton(sp => new ReceiveGate(async token =>
+        {
+            await sp.GetRequiredService<DatabaseAvailability>().WaitUntilAvailableAsync(token).ConfigureAwait(false);
+            await sp.GetRequiredService<SettleHealth>().WaitUntilSettlingAsync(token).ConfigureAwait(false);
+        }));
         services.AddSingleton<LoginMessageProcessor>();
         services.AddSingleton<IMessageProcessor, LoginMessageProcessing>();
         services.AddSingleton<VisibilityHeartbeat>();
@@ -165,6 +172,7 @@ public static class LoginConsumerServiceCollectionExtensions
         services.AddSingleton<LoopSupervisor>();
         services.AddSingleton<SqsCallPolicy>();
         services.AddSingleton<QueueTopology>();
+        services.AddSingleton<SnsSignatureVerifier>();
         return builder;
     }
 
@@ -183,6 +191,7 @@ public static class LoginConsumerServiceCollectionExtensions
             sp.GetRequiredService<KeyRing>().Keys.ToDictionary(k => k.Id, k => k.TransportAttributesKey, StringComparer.Ordinal),
             sp.GetRequiredService<KeyRing>().Active.Id,
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<MessageIdentity>();
         services.AddSingleton(sp => new Masker(
             sp.GetRequiredService<KeyRing>(),
             sp.GetRequiredService<IOptions<MaskingOptions>>().Value.Algorithm));

@@ -27,7 +27,7 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
         await _scope.SendOneAsync("""{"bar": 1}""");
         await _scope.SendOneAsync($$"""{"user_id": "u1", "ip": "999.1.1.1", "device_id": "{{RawDeviceId}}"}""");
         Assert.Equal(0, (await _scope.RunConsumerAsync(["run", "--until-empty"])).ExitCode);
-        var exhausted = await ExhaustAsync($$"""{"user_id": "u2", "ip": "{{RawIp}}", "device_id": "{{RawDeviceId}}"}""");
+        var exhausted = await _scope.ExhaustAsync($$"""{"user_id": "u2", "ip": "{{RawIp}}", "device_id": "{{RawDeviceId}}"}""", MaxReceiveCount);
 
         var stats = await _scope.RunConsumerAsync(["dlq", "stats"]);
         output.WriteLine(stats.Output);
@@ -65,7 +65,7 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
         var ids = new List<string>();
         for (var i = 0; i < 12; i++)
         {
-            ids.Add(await ExhaustAsync(NumberedLogins.Bodies("dlq", 12).ElementAt(i)));
+            ids.Add(await _scope.ExhaustAsync(NumberedLogins.Bodies("dlq", 12).ElementAt(i), MaxReceiveCount));
         }
 
         // A redrive that crashed after sending one message and before deleting it: the copy is in login-queue and
@@ -144,7 +144,7 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
     [Fact]
     public async Task Purge_WithoutYes_RefusesAndWithYes_EmptiesTheErrorQueue()
     {
-        await ExhaustAsync("""{"user_id": "u3"}""");
+        await _scope.ExhaustAsync("""{"user_id": "u3"}""", MaxReceiveCount);
 
         var refused = await _scope.RunConsumerAsync(["dlq", "purge"]);
         Assert.Equal(2, refused.ExitCode);
@@ -154,17 +154,5 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
         var purged = await _scope.RunConsumerAsync(["dlq", "purge", "--yes"]);
         Assert.True(purged.ExitCode == 0, purged.Output);
         await Poll.UntilAsync(async () => (await _scope.Sqs.GetQueueAttributesAsync(_scope.ErrorQueueUrl, [Amazon.SQS.QueueAttributeName.ApproximateNumberOfMessages])).ApproximateNumberOfMessages == 0, TimeSpan.FromSeconds(70));
-    }
-
-    /// <summary>Sends a message and receives it without deleting until the RedrivePolicy moves it: "retries exhausted".</summary>
-    private async Task<string> ExhaustAsync(string body)
-    {
-        var id = await _scope.SendOneAsync(body);
-        for (var receive = 0; receive <= MaxReceiveCount; receive++)
-        {
-            await _scope.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = _scope.QueueUrl, VisibilityTimeout = 0, MaxNumberOfMessages = 10 });
-        }
-
-        return id;
     }
 }

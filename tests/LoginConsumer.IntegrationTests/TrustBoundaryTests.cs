@@ -67,29 +67,6 @@ public sealed class TrustBoundaryTests(ITestOutputHelper output) : IAsyncLifetim
     }
 
     [Fact]
-    public async Task Run_OneSnsNotificationDeliveredTwice_StoresOneRow()
-    {
-        var notification = JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["Type"] = "Notification",
-            ["MessageId"] = "9f1c0c3e-5d0e-4b8e-9a51-3c4b2f6d7e80",
-            ["TopicArn"] = "arn:aws:sns:us-east-1:123456789012:logins",
-            ["Message"] = NumberedLogins.Bodies("sns", 1).Single(),
-            ["Timestamp"] = "2026-12-03T07:00:00.000Z",
-        });
-        await _scope.SendOneAsync(notification);
-        await _scope.SendOneAsync(notification);
-
-        var run = await _scope.RunConsumerAsync(["run", "--until-empty"]);
-
-        Assert.True(run.ExitCode == 0, run.Output);
-        var row = Assert.Single(await _scope.RowsAsync());
-        Assert.Equal("sns:9f1c0c3e-5d0e-4b8e-9a51-3c4b2f6d7e80", row.MessageId);
-        Assert.Equal(NumberedLogins.UserId("sns", 0), row.UserId);
-        Assert.Equal((0, 0), await _scope.MainQueueCountsAsync());
-    }
-
-    [Fact]
     public async Task DlqStatsAndPeek_AttributesOfAnyValue_NeverFail()
     {
         await _scope.Sqs.SendMessageAsync(new SendMessageRequest

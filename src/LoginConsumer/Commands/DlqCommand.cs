@@ -7,6 +7,7 @@ using Amazon.SQS.Model;
 using LoginConsumer.Masking;
 using LoginConsumer.Operations;
 using LoginConsumer.Sqs;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using static System.FormattableString;
@@ -39,6 +40,7 @@ public static class DlqCommand
         {
             var output = parse.InvocationConfiguration.Output;
             using var host = BuildHost(masking: false);
+            var keys = KeyIds.From(host.Services.GetRequiredService<IConfiguration>());
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
             var stats = await ErrorQueueStats.ReadAsync(sqs, queues.Error, ScanLimit, TimeProvider.System, cancellationToken).ConfigureAwait(false);
             if (OutputFormat.IsJson(parse, format))
@@ -52,6 +54,11 @@ public static class DlqCommand
                     ["scanned"] = stats.Scanned,
                     ["scan_capped"] = stats.ScanCapped,
                     ["by_reason"] = new JsonObject(stats.ByReason.Select(r => KeyValuePair.Create(r.ReasonCode, (JsonNode?)r.Count))),
+                    ["by_signing_key"] = new JsonObject(stats.BySigningKey.Select(k => KeyValuePair.Create(k.KeyId, (JsonNode?)new JsonObject
+                    {
+                        ["count"] = k.Count,
+                        ["state"] = keys.StateOf(k.KeyId),
+                    }))),
                 }).ConfigureAwait(false);
                 return 0;
             }
@@ -64,6 +71,12 @@ public static class DlqCommand
                 foreach (var (reason, count) in stats.ByReason)
                 {
                     await output.WriteLineAsync(Invariant($"  {reason,-20} {count,7}")).ConfigureAwait(false);
+                }
+
+                await output.WriteLineAsync("By signing key (a key must stay in Masking:Keys while messages are signed under it):").ConfigureAwait(false);
+                foreach (var (keyId, keyCount) in stats.BySigningKey)
+                {
+                    await output.WriteLineAsync(Invariant($"  {keyId,-20} {keyCount,7}  {keys.StateOf(keyId)}")).ConfigureAwait(false);
                 }
             }
 
@@ -123,8 +136,8 @@ public static class DlqCommand
         var rate = new Option<int?>("--rate") { Description = "Messages per second, at most." }.Within(1, int.MaxValue);
         var command = new Command(
             "redrive",
-            "Move error-queue messages back to login-queue. Uses SQS's StartMessageMoveTask where the endpoint supports it, "
-            + "otherwise receive → send → delete; either way the row key travels with the message, so none is stored twice.\n"
+            "Move error-queue messages back to login-queue: receive → send → delete, with each message's original id and "
+            + "send time signed on it, so none is stored twice or dated anew.\n"
             + "Example: LoginConsumer dlq redrive --rate 50")
         { max, rate };
         command.SetAction(async (parse, cancellationToken) =>
@@ -136,6 +149,7 @@ public static class DlqCommand
             var live = ProgressLine.IsTerminal(output);
             return await ErrorQueueRedrive.RunAsync(
                 sqs,
+                host.Services.GetRequiredService<MessageIdentity>(),
                 host.Services.GetRequiredService<TransportAttributes>(),
                 queues,
                 parse.GetValue(max),
@@ -186,6 +200,21 @@ public static class DlqCommand
     {
         var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveAsync(cancellationToken).ConfigureAwait(false);
         return (host.Services.GetRequiredService<IAmazonSQS>(), queues);
+    }
+
+    /// <summary>The key ids configured here, read without the keys' material: stats needs no key.</summary>
+    private sealed record KeyIds(HashSet<string> Configured, string? Active)
+    {
+        public static KeyIds From(IConfiguration configuration) => new(
+            [.. configuration.GetSection(MaskingOptions.SectionName + ":Keys").GetChildren().Select(c => c.Key)],
+            configuration[MaskingOptions.SectionName + ":ActiveKeyId"]);
+
+        public string StateOf(string keyId) =>
+            keyId == ErrorQueueEntry.NoSignature ? "no signed identity (moved by the RedrivePolicy: its SQS id is its original)"
+            : Configured.Count == 0 ? "(no keys configured here)"
+            : keyId == Active ? "active"
+            : Configured.Contains(keyId) ? "verify only"
+            : "NOT IN Masking:Keys: add it back before a redrive";
     }
 
     private static string QueueName(string url) => url[(url.LastIndexOf('/') + 1)..];

@@ -38,7 +38,8 @@ public static class LoginConsumerWeb
         builder.Services.AddHealthChecks()
             .AddCheck<ReceiveLoopLivenessCheck>("receive_loop", tags: [LiveTag])
             .AddCheck<DatabaseReadinessCheck>("database", tags: [ReadyTag])
-            .AddCheck<QueueReadinessCheck>("queue", tags: [ReadyTag]);
+            .AddCheck<QueueReadinessCheck>("queue", tags: [ReadyTag])
+            .AddCheck<SettlingReadinessCheck>("settling", tags: [ReadyTag]);
         builder.Services.AddSingleton<IHealthCheckPublisher, ReadinessMetricPublisher>();
         builder.Services.Configure<HealthCheckPublisherOptions>(options =>
         {

@@ -13,6 +13,9 @@ public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSuperv
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a restarted loop must run without trouble to count as healthy again.</summary>
+    public static readonly TimeSpan RecoveredAfter = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, LoopState> _loops = new(StringComparer.Ordinal);
 
     /// <summary>Runs <paramref name="loop"/> until <paramref name="stoppingToken"/> is cancelled, restarting it whenever it throws.</summary>
@@ -24,7 +27,13 @@ public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSuperv
         {
             try
             {
-                await loop(stoppingToken).ConfigureAwait(false);
+                var running = loop(stoppingToken);
+                if (restarts > 0)
+                {
+                    await RecoveredAsync(state, running, stoppingToken).ConfigureAwait(false);
+                }
+
+                await running.ConfigureAwait(false);
                 if (!stoppingToken.IsCancellationRequested)
                 {
                     state.Ended = true;
@@ -55,6 +64,29 @@ public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSuperv
         }
     }
 
+    /// <summary>
+    /// A loop started again after it threw is healthy again once it has run for <see cref="RecoveredAfter"/> without
+    /// throwing and without a failed round since its restart: a loop that reports no rounds of its own would otherwise
+    /// stay marked failing, and liveness would restart a pod that has recovered.
+    /// </summary>
+    private async Task RecoveredAsync(LoopState state, Task running, CancellationToken stoppingToken)
+    {
+        var restartedAt = time.GetUtcNow().UtcTicks;
+        try
+        {
+            await Task.WhenAny(running, Task.Delay(RecoveredAfter, time, stoppingToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (!running.IsCompleted && Volatile.Read(ref state.LastFailedRoundTicks) < restartedAt)
+        {
+            Interlocked.Exchange(ref state.FailingSinceTicks, 0);
+        }
+    }
+
     /// <summary>A round of <paramref name="name"/> did its work (or had none to do).</summary>
     public void RoundSucceeded(string name)
     {
@@ -66,7 +98,9 @@ public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSuperv
     public void RoundFailed(string name)
     {
         var state = _loops.GetOrAdd(name, _ => new LoopState());
-        Interlocked.CompareExchange(ref state.FailingSinceTicks, time.GetUtcNow().UtcTicks, 0);
+        var now = time.GetUtcNow().UtcTicks;
+        Volatile.Write(ref state.LastFailedRoundTicks, now);
+        Interlocked.CompareExchange(ref state.FailingSinceTicks, now, 0);
     }
 
     /// <summary>The loops that ended, or have failed every round for longer than <paramref name="stallAfter"/>, with how long.</summary>
@@ -100,6 +134,7 @@ public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSuperv
     private sealed class LoopState
     {
         public long FailingSinceTicks;
+        public long LastFailedRoundTicks;
         public volatile bool Ended;
     }
 }

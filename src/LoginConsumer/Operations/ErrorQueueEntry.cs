@@ -13,10 +13,20 @@ public sealed record ErrorQueueEntry(
     int ReceiveCount,
     DateTimeOffset? FirstSent,
     DateTimeOffset? DeadLettered,
+    string SigningKeyId,
     string Body)
 {
+    /// <summary>The signing key id of a message that carries no signed identity.</summary>
+    public const string NoSignature = "-";
+
     /// <summary>The code for messages SQS moved by the RedrivePolicy: no fault attributes, receives spent.</summary>
     public const string RetriesExhausted = "retries_exhausted";
+
+    /// <summary>The code of a body too large for the consumer; said of a body that left no room for its reason attributes.</summary>
+    public const string TooLarge = "too_large";
+
+    // The reason code alone takes about this much; a body with less room than that to spare cannot have carried it.
+    private const long RoomForReason = 64;
 
     private static readonly long MaxEpochMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
@@ -37,15 +47,19 @@ public sealed record ErrorQueueEntry(
             && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count)
             ? count
             : SqsAttributes.ReceiveCount(message);
+        var fillsTheMessage = code is null && SqsBatches.Size(message.Body, null) > SqsBatches.MaxMessageBytes - RoomForReason;
         return new ErrorQueueEntry(
             message.MessageId,
             attributes.GetValueOrDefault(TransportAttributes.OriginalMessageIdName)?.StringValue is { Length: > 0 and <= 128 } original ? original : message.MessageId,
-            code ?? RetriesExhausted,
+            code ?? (fillsTheMessage ? TooLarge : RetriesExhausted),
             attributes.GetValueOrDefault(ErrorQueueSender.ReasonAttribute)?.StringValue
-                ?? "Moved by login-queue's RedrivePolicy after too many receives: it failed (or its consumer crashed) every time.",
+                ?? (fillsTheMessage
+                    ? "The body fills SQS's message size and left no room for the reason attributes: it is too large (over Consumer:MaxBodyBytes)."
+                    : "Moved by login-queue's RedrivePolicy after too many receives: it failed (or its consumer crashed) every time."),
             receives,
             firstSent is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null,
             deadLettered,
+            TransportAttributes.SigningKeyId(message) ?? NoSignature,
             message.Body);
     }
 }

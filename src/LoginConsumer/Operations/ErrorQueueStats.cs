@@ -10,7 +10,8 @@ public sealed record ErrorQueueStats(
     int Scanned,
     bool ScanCapped,
     TimeSpan? OldestAge,
-    IReadOnlyList<(string ReasonCode, int Count)> ByReason)
+    IReadOnlyList<(string ReasonCode, int Count)> ByReason,
+    IReadOnlyList<(string KeyId, int Count)> BySigningKey)
 {
     public static async Task<ErrorQueueStats> ReadAsync(IAmazonSQS sqs, string errorQueueUrl, int scanLimit, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -27,9 +28,13 @@ public sealed record ErrorQueueStats(
             entries.Count,
             entries.Count == scanLimit,
             entries.Count == 0 ? null : now - oldest,
-            [.. entries.GroupBy(e => e.ReasonCode)
-                .Select(g => (g.Key, g.Count()))
-                .OrderByDescending(g => g.Item2)
-                .ThenBy(g => g.Key, StringComparer.Ordinal)]);
+            Count(entries, e => e.ReasonCode),
+            Count(entries, e => e.SigningKeyId));
     }
+
+    private static List<(string, int)> Count(List<ErrorQueueEntry> entries, Func<ErrorQueueEntry, string> by) =>
+        [.. entries.GroupBy(by)
+            .Select(g => (g.Key, g.Count()))
+            .OrderByDescending(g => g.Item2)
+            .ThenBy(g => g.Key, StringComparer.Ordinal)];
 }

@@ -6,10 +6,11 @@ using Npgsql;
 namespace LoginConsumer.Persistence;
 
 /// <summary>
-/// Whether the database can be reached. A failed batch makes it probe (open a connection); while the
-/// probe fails the database counts as down: the writer holds its batches and the receivers stop pulling
-/// messages that could not be stored, instead of burning retries and receive counts. Probes repeat until
-/// one succeeds.
+/// Whether the database takes writes. A batch that failed for a reason not about its rows makes it probe with a write
+/// (one INSERT in a transaction that is rolled back): reads can work while writes are refused (read-only after a
+/// failover, 25006; a revoked grant, 42501; a full disk, 53100). While the probe fails the database counts as down:
+/// the writer holds its batches and the receivers stop pulling messages that could not be stored, instead of burning
+/// retries and receive counts. Probes repeat until one succeeds.
 /// </summary>
 public sealed partial class DatabaseAvailability(
     IDbContextFactory<LoginDbContext> contextFactory,
@@ -23,7 +24,10 @@ public sealed partial class DatabaseAvailability(
 
     public Task WaitUntilAvailableAsync(CancellationToken cancellationToken) => _available.Task.WaitAsync(cancellationToken);
 
-    /// <summary>Called after a batch failed: checks the connection, and if it is down, closes the gate until a probe succeeds.</summary>
+    /// <summary>False while the gate is closed: the last write probe failed.</summary>
+    public bool IsAvailable => _available.Task.IsCompleted;
+
+    /// <summary>Called after a batch failed: probes with a write, and if that fails, closes the gate until a probe succeeds.</summary>
     public Task ReportFailureAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
@@ -36,7 +40,7 @@ public sealed partial class DatabaseAvailability(
     {
         try
         {
-            if (await CanConnectAsync(cancellationToken).ConfigureAwait(false))
+            if (await CanWriteAsync(cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -51,7 +55,7 @@ public sealed partial class DatabaseAvailability(
             using var timer = new PeriodicTimer(options.Value.ProbeInterval, time);
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (await CanConnectAsync(cancellationToken).ConfigureAwait(false))
+                if (await CanWriteAsync(cancellationToken).ConfigureAwait(false))
                 {
                     var downFor = time.GetElapsedTime(downSince);
                     LogBackUp(downFor);
@@ -73,18 +77,28 @@ public sealed partial class DatabaseAvailability(
     }
 
     /// <summary>
-    /// Usable means reachable and holding this build's schema: a consumer rolled out before its migration would
-    /// otherwise fail every batch until each message's receives ran out and SQS dead-lettered it. The probe reads
-    /// only message_id, which the runtime role may read.
+    /// Usable means a row could be written now, into this build's schema: a consumer rolled out before its migration would
+    /// otherwise fail every batch until each message's receives ran out and SQS dead-lettered it. The probe inserts one
+    /// row in a transaction it rolls back, needing only the INSERT the runtime role has. An answer about the probe row
+    /// itself (a CHECK or NOT NULL the analysts added: class 22, 23 or P0) still shows that writes get through.
     /// </summary>
-    private async Task<bool> CanConnectAsync(CancellationToken cancellationToken)
+    private async Task<bool> CanWriteAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var context = await contextFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.Value.CommandTimeout);
+            var context = await contextFactory.CreateDbContextAsync(timeout.Token).ConfigureAwait(false);
             await using (context.ConfigureAwait(false))
             {
-                await context.Database.ExecuteSqlRawAsync(SchemaProbeSql, cancellationToken).ConfigureAwait(false);
+                context.Database.SetCommandTimeout(options.Value.CommandTimeout);
+                var transaction = await context.Database.BeginTransactionAsync(timeout.Token).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    await context.Database.ExecuteSqlRawAsync(WriteProbeSql, timeout.Token).ConfigureAwait(false);
+                    await transaction.RollbackAsync(timeout.Token).ConfigureAwait(false);
+                }
+
                 return true;
             }
         }
@@ -93,7 +107,16 @@ public sealed partial class DatabaseAvailability(
             LogSchemaMissing(ex.SqlState);
             return false;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (PostgresException ex) when (LoginBatchWriter.IsAboutTheRow(ex))
+        {
+            return true;
+        }
+        catch (PostgresException ex)
+        {
+            LogWriteRefused(ex.SqlState);
+            return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return false;
         }
@@ -106,14 +129,18 @@ public sealed partial class DatabaseAvailability(
         return source;
     }
 
-    private const string SchemaProbeSql = "SELECT message_id FROM " + UserLoginConfiguration.TableName + " LIMIT 0";
+    private const string WriteProbeSql =
+        "INSERT INTO " + UserLoginConfiguration.TableName + " (message_id, create_date) VALUES ('loginconsumer:write-probe', current_date)";
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "user_logins lacks this build's schema (SQLSTATE {SqlState}): run `LoginConsumer migrate`; receiving stays paused until it is applied")]
     private partial void LogSchemaMissing(string sqlState);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The database cannot be used (unreachable, or not migrated); receiving is paused and batches are held. Probing every {ProbeInterval}")]
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "The database refuses writes (SQLSTATE {SqlState}: 25006 read-only, 42501 privilege, 53xxx resources, 57xxx shutting down)")]
+    private partial void LogWriteRefused(string sqlState);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The database cannot be used (unreachable, refusing writes, or not migrated); receiving is paused and batches are held. Probing every {ProbeInterval}")]
     private partial void LogDown(TimeSpan probeInterval);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "The database is reachable again after {Downtime}; resuming")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "The database takes writes again after {Downtime}; resuming")]
     private partial void LogBackUp(TimeSpan downtime);
 }

@@ -99,10 +99,7 @@ public sealed partial class LoginBatchWriter(
             // Whatever goes wrong fails this batch only: a dead loop would leave callers waiting forever.
             try
             {
-                // While the database is down, hold the batch rather than fail it: the receivers have paused,
-                // and the messages' visibility heartbeat keeps them ours until it is back (or until stopping).
-                await availability.WaitUntilAvailableAsync(_draining.Token).ConfigureAwait(false);
-                await WriteOrSplitAsync(batch).ConfigureAwait(false);
+                await WriteHoldingAsync(batch).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -111,10 +108,47 @@ public sealed partial class LoginBatchWriter(
                 {
                     row.Committed.TrySetException(ex);
                 }
+            }
+        }
+    }
 
-                if (!_stopping.IsCancellationRequested)
+    /// <summary>
+    /// Writes the batch. A failure not about its rows (the connection, a read-only or full database, a revoked grant, a
+    /// server shutting down: anything but <see cref="IsAboutTheRow"/>) holds the batch rather than fail it: the write
+    /// probe closes the gate, the receivers pause, the messages' heartbeat keeps them ours, and the batch is written when
+    /// writes work again, so no receive is spent on it. A row whose caller gave up meanwhile (its dispatch timed out and
+    /// its message was released) leaves the batch. Throws only while stopping.
+    /// </summary>
+    private async Task WriteHoldingAsync(List<PendingRow> batch)
+    {
+        while (true)
+        {
+            try
+            {
+                await availability.WaitUntilAvailableAsync(_draining.Token).ConfigureAwait(false);
+                await WriteOrSplitAsync(batch).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (!_draining.IsCancellationRequested)
+            {
+                LogBatchHeld(ex, batch.Count);
+                _ = availability.ReportFailureAsync(_stopping.Token);
+
+                // The probe closes the gate within a round trip when writes fail; when it finds them working, this pause
+                // keeps a failure that only this batch meets from spinning.
+                try
                 {
-                    _ = availability.ReportFailureAsync(_stopping.Token);
+                    await Task.Delay(_options.ProbeInterval, _draining.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new InvalidOperationException("The batch writer stopped while the database refused writes; the message will be redelivered.", ex);
+                }
+
+                batch.RemoveAll(row => row.CallerToken.IsCancellationRequested && row.Committed.TrySetCanceled(row.CallerToken));
+                if (batch.Count == 0)
+                {
+                    return;
                 }
             }
         }
@@ -172,7 +206,7 @@ public sealed partial class LoginBatchWriter(
     }
 
     /// <summary>
-    /// Inserts the batch; when PostgreSQL rejects it for what a row holds (<see cref="RowRejection"/>), splits it in
+    /// Inserts the batch; when PostgreSQL rejects it for what a row holds (<see cref="IsAboutTheRow"/>), splits it in
     /// halves and tries each, so that the rows it rejects alone fail as rejected and every other row is stored.
     /// Any other failure fails the whole batch, to be retried message by message.
     /// </summary>
@@ -188,7 +222,7 @@ public sealed partial class LoginBatchWriter(
                 row.Committed.TrySetResult();
             }
         }
-        catch (PostgresException ex) when (RowRejection(ex) && !_stopping.IsCancellationRequested)
+        catch (PostgresException ex) when (IsAboutTheRow(ex) && !_stopping.IsCancellationRequested)
         {
             if (batch.Count == 1)
             {
@@ -210,7 +244,7 @@ public sealed partial class LoginBatchWriter(
     /// An answer from the server about the data itself: a data exception (class 22), an integrity constraint (23), or an
     /// exception raised by a trigger or function (P0). Connection, resource, timeout and schema errors are not.
     /// </summary>
-    private static bool RowRejection(PostgresException exception) =>
+    public static bool IsAboutTheRow(PostgresException exception) =>
         exception.SqlState.StartsWith("22", StringComparison.Ordinal)
         || exception.SqlState.StartsWith("23", StringComparison.Ordinal)
         || exception.SqlState.StartsWith("P0", StringComparison.Ordinal);
@@ -272,6 +306,9 @@ public sealed partial class LoginBatchWriter(
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "A batch of {BatchSize} rows failed; each message will be retried")]
     private partial void LogBatchFailed(Exception exception, int batchSize);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "A batch of {BatchSize} rows failed for a reason not about its rows; it is held until the database takes writes again")]
+    private partial void LogBatchHeld(Exception exception, int batchSize);
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "PostgreSQL rejects the row of {MessageId} on its own (SQLSTATE {SqlState}); it goes to the error queue")]
     private partial void LogRowRejected(string messageId, string sqlState);

@@ -38,14 +38,27 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
         _loops = [.. Enumerable.Range(0, options.Value.Deleters).Select(_ => Task.Run(() => supervisor.RunAsync(LoopName, _ => DeleteLoopAsync(), _stopping.Token)))];
     }
 
-    /// <summary>Completes when the delete is done (true) or given up (false); never throws for an SQS failure.</summary>
-    public Task<bool> DeleteAsync(string queueUrl, string messageId, string receiptHandle)
+    /// <summary>How a delete ended.</summary>
+    public enum Result
     {
-        var pending = new PendingDelete(queueUrl, messageId, receiptHandle, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        /// <summary>SQS confirmed it.</summary>
+        Deleted,
+
+        /// <summary>SQS answered that this entry can never succeed (a stale or invalid receipt handle): no retry can cure it.</summary>
+        Refused,
+
+        /// <summary>Given up after <see cref="SqsOptions.SettleTimeout"/>, or the request was refused as a whole (access denied): worth trying again.</summary>
+        Failed,
+    }
+
+    /// <summary>Completes when the delete is done or given up; never throws for an SQS failure.</summary>
+    public Task<Result> DeleteAsync(string queueUrl, string messageId, string receiptHandle)
+    {
+        var pending = new PendingDelete(queueUrl, messageId, receiptHandle, new TaskCompletionSource<Result>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_pending.Writer.TryWrite(pending))
         {
             LogDeleteGivenUp(messageId, "stopping");
-            return Task.FromResult(false);
+            return Task.FromResult(Result.Failed);
         }
 
         return pending.Done.Task;
@@ -121,7 +134,7 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
         {
             foreach (var pending in batch)
             {
-                pending.Done.TrySetResult(false);
+                pending.Done.TrySetResult(Result.Failed);
             }
         }
     }
@@ -150,7 +163,7 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
             {
                 // A stale or invalid receipt handle: no retry can cure it.
                 LogDeleteGivenUp(pending.MessageId, entry.Code);
-                pending.Done.TrySetResult(false);
+                pending.Done.TrySetResult(Result.Refused);
             }
             else
             {
@@ -162,7 +175,7 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
         {
             if (!failed.Contains(i))
             {
-                batch[i].Done.TrySetResult(true);
+                batch[i].Done.TrySetResult(Result.Deleted);
             }
         }
 
@@ -187,5 +200,5 @@ public sealed partial class DeleteBatcher : IAsyncDisposable
     [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "Could not delete {MessageId} ({Reason}); it will be redelivered and skipped as already stored")]
     private partial void LogDeleteGivenUp(string messageId, string reason);
 
-    private sealed record PendingDelete(string QueueUrl, string MessageId, string ReceiptHandle, TaskCompletionSource<bool> Done);
+    private sealed record PendingDelete(string QueueUrl, string MessageId, string ReceiptHandle, TaskCompletionSource<Result> Done);
 }

@@ -40,8 +40,37 @@ public sealed class ErrorQueueSender(IAmazonSQS sqs, TransportAttributes signer,
         }
 
         return sqs.SendMessageAsync(
-            new SendMessageRequest { QueueUrl = errorQueueUrl, MessageBody = message.Body, MessageAttributes = attributes },
+            new SendMessageRequest { QueueUrl = errorQueueUrl, MessageBody = message.Body, MessageAttributes = Fitting(message.Body, attributes) },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// Attributes count against SQS's message size with the body. A body that leaves too little room keeps, in order,
+    /// the reason code with the signed identity, then the reason code alone, then nothing (dlq then shows a body that
+    /// fills the message as too_large, which is the only poison that large).
+    /// </summary>
+    public static Dictionary<string, MessageAttributeValue> Fitting(string? body, Dictionary<string, MessageAttributeValue> attributes)
+    {
+        if (SqsBatches.Size(body, attributes) <= SqsBatches.MaxMessageBytes)
+        {
+            return attributes;
+        }
+
+        string[][] tiers =
+        [
+            [ReasonCodeAttribute, TransportAttributes.OriginalMessageIdName, TransportAttributes.OriginalSentTimestampName, TransportAttributes.SignatureName],
+            [ReasonCodeAttribute],
+        ];
+        foreach (var names in tiers)
+        {
+            var kept = names.Where(attributes.ContainsKey).ToDictionary(n => n, n => attributes[n]);
+            if (SqsBatches.Size(body, kept) <= SqsBatches.MaxMessageBytes)
+            {
+                return kept;
+            }
+        }
+
+        return [];
     }
 
     private static MessageAttributeValue Text(string value) => new() { DataType = "String", StringValue = value };

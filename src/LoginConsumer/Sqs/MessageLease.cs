@@ -12,6 +12,7 @@ public sealed class MessageLease
     private readonly MessageLeases _owner;
     private readonly object _gate = new();
     private bool _settled;
+    private bool _done;
     private string _receiptHandle;
 
     internal MessageLease(QueueUrls queues, Message message, int receiveCount, DateTimeOffset receivedAt, DateTimeOffset visibleUntil, MessageLeases owner)
@@ -71,15 +72,16 @@ public sealed class MessageLease
     internal bool TrySettleForBatchRelease() => Settle();
 
     /// <summary>
-    /// The same message was received again while this lease still works on it (its visibility ran out during an
-    /// outage): this lease carries on with the new receipt handle instead of the message being processed twice.
-    /// False once the lease is settled; the new copy is then a message of its own.
+    /// The same message was received again while this lease still works on it or settles it (its visibility ran out
+    /// during an outage, or while its error-queue send retried): this lease carries on with the new receipt handle
+    /// instead of the message being processed, or dead-lettered, twice. False once the settlement is done; the new copy
+    /// is then a message of its own.
     /// </summary>
     internal bool TryAdopt(string receiptHandle, int receiveCount, DateTimeOffset visibleUntil)
     {
         lock (_gate)
         {
-            if (_settled)
+            if (_done)
             {
                 return false;
             }
@@ -87,6 +89,24 @@ public sealed class MessageLease
             Volatile.Write(ref _receiptHandle, receiptHandle);
             ReceiveCount = receiveCount;
             VisibleUntil = visibleUntil;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Ends the settlement that acted on <paramref name="receiptHandle"/>; false when a copy was adopted meanwhile, whose
+    /// newer handle the settlement must act on too. Null ends it whatever the handle (given up).
+    /// </summary>
+    internal bool TryFinish(string? receiptHandle)
+    {
+        lock (_gate)
+        {
+            if (receiptHandle is not null && !string.Equals(receiptHandle, _receiptHandle, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            _done = true;
             return true;
         }
     }

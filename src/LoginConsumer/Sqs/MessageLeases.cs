@@ -17,10 +17,13 @@ public sealed partial class MessageLeases(
     DeleteBatcher deleter,
     ErrorQueueSender errorQueue,
     VisibilityHeartbeat heartbeat,
+    SettleHealth health,
     TimeProvider time,
     IOptions<SqsOptions> options,
-    ILogger<MessageLeases> logger)
+    ILogger<MessageLeases> logger) : IDisposable
 {
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromSeconds(30);
+
     private const long DeadLetterBytesAtOnce = 4L * 1024 * 1024;
 
     private readonly SqsOptions _options = options.Value;
@@ -32,6 +35,31 @@ public sealed partial class MessageLeases(
     // time and cannot multiply memory up to the GC heap limit (where a failed allocation could cut a send short after
     // SQS stored it, and its retry would store a copy), while small poison bodies still go many at a time.
     private readonly ByteBudget _deadLetterBytes = new(DeadLetterBytesAtOnce);
+
+    // Until the service stops, a delete or an error-queue send that failed is tried again while the heartbeat keeps its
+    // message hidden: given up, a stored message would come back and be stored again, and a poison one would spend a
+    // receive each time until SQS's RedrivePolicy moved it without its reason.
+    private readonly CancellationTokenSource _stopRetrying = new();
+
+    /// <summary>From now on a settlement that fails gives up (deletes) or releases (error-queue sends) instead of trying again.</summary>
+    public void StopRetrying() => _stopRetrying.Cancel();
+
+    public void Dispose() => _stopRetrying.Dispose();
+
+    /// <summary>A pause before the next try of a failed settlement; false when the service stops instead.</summary>
+    private async Task<bool> PauseBeforeRetryAsync(int attempt)
+    {
+        try
+        {
+            var pause = SqsCallPolicy.Backoff(attempt);
+            await Task.Delay(pause < MaxRetryPause ? pause : MaxRetryPause, time, _stopRetrying.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Tracking starts here, at receipt: the heartbeat extends the lease from now on. Null when this process already
@@ -64,7 +92,7 @@ public sealed partial class MessageLeases(
     /// <summary>Releases leases that were received but never started (the receive returned while stopping), in batches.</summary>
     public async Task ReleaseUnstartedAsync(IReadOnlyList<MessageLease> leases)
     {
-        var unsettled = leases.Where(l => l.TrySettleForBatchRelease()).ToList();
+        var unsettled = leases.Where(l => l.TrySettleForBatchRelease() && l.TryFinish(null)).ToList();
         foreach (var lease in unsettled)
         {
             _held.TryRemove(new KeyValuePair<string, MessageLease>(lease.MessageId, lease));
@@ -103,7 +131,32 @@ public sealed partial class MessageLeases(
     {
         try
         {
-            return await deleter.DeleteAsync(lease.Queues.Main, lease.MessageId, lease.ReceiptHandle).ConfigureAwait(false);
+            for (var attempt = 1; ; attempt++)
+            {
+                var handle = lease.ReceiptHandle;
+                var result = await deleter.DeleteAsync(lease.Queues.Main, lease.MessageId, handle).ConfigureAwait(false);
+                if (result != DeleteBatcher.Result.Failed)
+                {
+                    if (result == DeleteBatcher.Result.Deleted)
+                    {
+                        health.Succeeded(SettleHealth.Settlement.Delete);
+                    }
+
+                    if (lease.TryFinish(handle))
+                    {
+                        return result == DeleteBatcher.Result.Deleted;
+                    }
+
+                    continue;
+                }
+
+                health.Failed(SettleHealth.Settlement.Delete);
+                if (!await PauseBeforeRetryAsync(attempt).ConfigureAwait(false))
+                {
+                    lease.TryFinish(null);
+                    return false;
+                }
+            }
         }
         finally
         {
@@ -113,32 +166,45 @@ public sealed partial class MessageLeases(
 
     internal async Task<bool> DeadLetterAsync(MessageLease lease, DeadLetterReason reason, string rowKey, long sentTimestampMs)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            // CancellationToken.None: a send cut short by shutdown would leave the message to come back and be sent again;
-            // SettleTimeout bounds each send, and the heartbeat keeps a waiting message hidden.
-            var bytes = (long)(lease.Message.Body?.Length ?? 0);
-            await _deadLetterBytes.ReserveAsync(bytes, CancellationToken.None).ConfigureAwait(false);
             try
             {
-                await policy.RunAsync(
-                    "SendMessage (error queue)",
-                    token => errorQueue.SendAsync(lease.Queues.Error, _options.QueueName, lease.Message, rowKey, sentTimestampMs, reason, token),
-                    SendCall,
-                    CancellationToken.None).ConfigureAwait(false);
+                // CancellationToken.None: a send cut short by shutdown would leave the message to come back and be sent again;
+                // SettleTimeout bounds each send, and the heartbeat keeps a waiting message hidden.
+                var bytes = (long)(lease.Message.Body?.Length ?? 0);
+                await _deadLetterBytes.ReserveAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await policy.RunAsync(
+                        "SendMessage (error queue)",
+                        token => errorQueue.SendAsync(lease.Queues.Error, _options.QueueName, lease.Message, rowKey, sentTimestampMs, reason, token),
+                        SendCall,
+                        CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _deadLetterBytes.Release(bytes);
+                }
+
+                health.Succeeded(SettleHealth.Settlement.ErrorQueueSend);
+                break;
             }
-            finally
+            catch (Exception ex)
             {
-                _deadLetterBytes.Release(bytes);
+                health.Failed(SettleHealth.Settlement.ErrorQueueSend);
+                if (await PauseBeforeRetryAsync(attempt).ConfigureAwait(false))
+                {
+                    LogDeadLetterRetrying(ex, lease.MessageId, lease.ReceiveCount, SqsCallPolicy.Describe(ex));
+                    continue;
+                }
+
+                // Stopping, and not in the error queue, so it must not be deleted: it comes back after the backoff.
+                var backoff = RedeliveryBackoff(lease.ReceiveCount);
+                LogDeadLetterFailed(ex, lease.MessageId, lease.ReceiveCount, SqsCallPolicy.Describe(ex), backoff);
+                await ReleaseAsync(lease, backoff).ConfigureAwait(false);
+                return false;
             }
-        }
-        catch (Exception ex)
-        {
-            // Not in the error queue, so it must not be deleted: it comes back after the backoff and is tried again.
-            var backoff = RedeliveryBackoff(lease.ReceiveCount);
-            LogDeadLetterFailed(ex, lease.MessageId, lease.ReceiveCount, SqsCallPolicy.Describe(ex), backoff);
-            await ReleaseAsync(lease, backoff).ConfigureAwait(false);
-            return false;
         }
 
         LogDeadLettered(lease.MessageId, lease.ReceiveCount, reason.Code, reason.Message);
@@ -148,6 +214,7 @@ public sealed partial class MessageLeases(
 
     internal async Task ReleaseAsync(MessageLease lease, TimeSpan visibleIn)
     {
+        lease.TryFinish(null);
         _held.TryRemove(new KeyValuePair<string, MessageLease>(lease.MessageId, lease));
         await heartbeat.UntrackBeforeReleaseAsync(lease).ConfigureAwait(false);
         try
@@ -178,8 +245,11 @@ public sealed partial class MessageLeases(
     [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Moved {MessageId} (receive {ReceiveCount}) to the error queue: {ReasonCode}: {Reason}")]
     private partial void LogDeadLettered(string messageId, int receiveCount, string reasonCode, string reason);
 
-    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Could not send poison message {MessageId} (receive {ReceiveCount}) to the error queue ({Failure}); released to come back in {Backoff}")]
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Could not send poison message {MessageId} (receive {ReceiveCount}) to the error queue ({Failure}) before stopping; released to come back in {Backoff}")]
     private partial void LogDeadLetterFailed(Exception exception, string messageId, int receiveCount, string failure, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Could not send poison message {MessageId} (receive {ReceiveCount}) to the error queue ({Failure}); it stays hidden and is tried again")]
+    private partial void LogDeadLetterRetrying(Exception exception, string messageId, int receiveCount, string failure);
 
     [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Released {Count} messages received while stopping, unstarted; they are visible again at once")]
     private partial void LogReleasedUnstarted(int count);

@@ -17,6 +17,9 @@ public sealed partial class QueueTopology(IAmazonSQS sqs, IOptions<SqsOptions> o
 
     public void Dispose() => _gate.Dispose();
 
+    /// <summary>14 days, SQS's maximum retention.</summary>
+    public const string ErrorQueueRetentionSeconds = "1209600";
+
     public bool CreatesTopology => _options.CreateTopology ?? environment.IsDevelopment();
 
     public async Task<QueueUrls> ResolveAsync(CancellationToken cancellationToken)
@@ -56,7 +59,12 @@ public sealed partial class QueueTopology(IAmazonSQS sqs, IOptions<SqsOptions> o
 
     private async Task<QueueUrls> EnsureAsync(CancellationToken cancellationToken)
     {
-        var errorUrl = await GetOrCreateAsync(_options.ErrorQueueName, [], cancellationToken).ConfigureAwait(false);
+        // The longest retention SQS allows: a RedrivePolicy move keeps a message's original enqueue time, so a message that
+        // waited out most of login-queue's retention in a backlog would otherwise expire soon after it was dead-lettered.
+        var errorUrl = await GetOrCreateAsync(
+            _options.ErrorQueueName,
+            new Dictionary<string, string> { [QueueAttributeName.MessageRetentionPeriod] = ErrorQueueRetentionSeconds },
+            cancellationToken).ConfigureAwait(false);
         var errorArn = (await sqs.GetQueueAttributesAsync(
             new GetQueueAttributesRequest { QueueUrl = errorUrl, AttributeNames = [QueueAttributeName.QueueArn] },
             cancellationToken).ConfigureAwait(false)).QueueARN;

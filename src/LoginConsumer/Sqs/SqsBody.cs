@@ -14,23 +14,23 @@ public static class SqsBody
 
     public static string Unwrap(string? body) => Unwrap(body, out _);
 
-    /// <summary>The body without its wrappings, and the SNS notification's MessageId when it came wrapped in one.</summary>
-    public static string Unwrap(string? body, out string? snsMessageId)
+    /// <summary>The body without its wrappings, and the SNS envelope when it came wrapped in one (authentic or not).</summary>
+    public static string Unwrap(string? body, out SnsEnvelope? envelope)
     {
-        snsMessageId = null;
+        envelope = null;
         var text = (body ?? string.Empty).TrimStart(ByteOrderMark);
-        if (TryUnwrapSnsNotification(text, out var inner, out snsMessageId))
+        if (TryUnwrapSnsNotification(text, out var found))
         {
-            text = inner.TrimStart(ByteOrderMark);
+            envelope = found;
+            text = found.Message.TrimStart(ByteOrderMark);
         }
 
         return text;
     }
 
-    private static bool TryUnwrapSnsNotification(string text, out string message, out string? messageId)
+    private static bool TryUnwrapSnsNotification(string text, out SnsEnvelope envelope)
     {
-        message = string.Empty;
-        messageId = null;
+        envelope = null!;
 
         // Cheap test first: almost every body is a bare login event.
         if (!text.Contains("\"TopicArn\"", StringComparison.Ordinal) || !text.Contains("\"Notification\"", StringComparison.Ordinal))
@@ -47,16 +47,17 @@ public static class SqsBody
                 && root.TryGetProperty("TopicArn", out var topic) && topic.ValueKind == JsonValueKind.String
                 && root.TryGetProperty("Message", out var inner) && inner.ValueKind == JsonValueKind.String)
             {
-                message = inner.GetString()!;
-
-                // SNS delivers at least once: the same notification twice carries the same MessageId. An id that is not a
-                // short printable one is no id, and the SQS MessageId keys the row instead.
-                if (root.TryGetProperty("MessageId", out var id) && id.ValueKind == JsonValueKind.String
-                    && id.GetString() is { Length: > 0 and <= MaxSnsMessageIdLength } text2 && text2.All(c => c is > ' ' and < '\u007f'))
-                {
-                    messageId = text2;
-                }
-
+                // An id that is not a short printable one is no id: such an envelope can never verify.
+                var id = String(root, "MessageId") is { Length: > 0 and <= MaxSnsMessageIdLength } text2 && text2.All(c => c is > ' ' and < '\u007f') ? text2 : string.Empty;
+                envelope = new SnsEnvelope(
+                    inner.GetString()!,
+                    id,
+                    topic.GetString()!,
+                    String(root, "Subject"),
+                    String(root, "Timestamp") ?? string.Empty,
+                    String(root, "SignatureVersion") ?? string.Empty,
+                    String(root, "Signature") ?? string.Empty,
+                    String(root, "SigningCertURL") ?? string.Empty);
                 return true;
             }
         }
@@ -67,4 +68,7 @@ public static class SqsBody
 
         return false;
     }
+
+    private static string? String(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

@@ -86,7 +86,7 @@ public sealed partial class SqsCallPolicy(IOptions<SqsOptions> options, TimeProv
         _ => exception.GetType().Name,
     };
 
-    [LoggerMessage(EventId = 1701, Level = LogLevel.Debug, Message = "{Operation} attempt {Attempt} failed ({Failure}); trying again in {Delay}")]
+    [LoggerMessage(EventId = 1703, Level = LogLevel.Debug, Message = "{Operation} attempt {Attempt} failed ({Failure}); trying again in {Delay}")]
     private partial void LogRetrying(string operation, int attempt, TimeSpan delay, string failure);
 
     [LoggerMessage(EventId = 1702, Level = LogLevel.Warning, Message = "{Operation} failed {Attempts} times ({Failure}); giving up this call")]

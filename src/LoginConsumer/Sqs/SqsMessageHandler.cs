@@ -13,7 +13,7 @@ namespace LoginConsumer.Sqs;
 /// </summary>
 public sealed partial class SqsMessageHandler(
     IMessageProcessor processor,
-    TransportAttributes attributes,
+    MessageIdentity identity,
     LoginConsumerTelemetry telemetry,
     TimeProvider time,
     IOptions<SqsOptions> options,
@@ -40,20 +40,31 @@ public sealed partial class SqsMessageHandler(
             telemetry.Redelivered();
         }
 
-        // The row's key and date: signed redrive attributes, else an SNS notification's id, else SQS's own id and time.
-        var body = SqsBody.Unwrap(message.Body, out var snsMessageId);
-        var (rowKey, sent, verdict) = attributes.Read(message);
-        if (verdict == TransportAttributes.Verdict.Untrusted)
+        // The row's key and date (MessageIdentity): signed redrive attributes, else an authentic SNS notification's id,
+        // else SQS's own id and time.
+        var body = SqsBody.Unwrap(message.Body, out var envelope);
+        MessageIdentity.Identity id;
+        try
+        {
+            id = await identity.ResolveAsync(message, envelope, shutdownToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Keyed on the SQS id it might be stored twice; keyed on the SNS id a forgery could silence a login: wait.
+            var backoff = leases.RedeliveryBackoff(receiveCount);
+            LogIdentityUnknown(ex, message.MessageId, receiveCount, SqsCallPolicy.Describe(ex), backoff);
+            telemetry.Processed(time.GetElapsedTime(started), "released");
+            await lease.ReleaseAsync(shutdownToken.IsCancellationRequested ? TimeSpan.Zero : backoff).ConfigureAwait(false);
+            return;
+        }
+
+        if (id.Verdict is TransportAttributes.Verdict.Untrusted or TransportAttributes.Verdict.UnknownKey)
         {
             telemetry.UntrustedAttributes();
             LogUntrustedAttributes(message.MessageId);
         }
 
-        if (verdict != TransportAttributes.Verdict.Trusted && snsMessageId is not null)
-        {
-            rowKey = "sns:" + snsMessageId;
-        }
-
+        var (rowKey, sent) = (id.RowKey, id.SentTimestampMs);
         var incoming = new IncomingMessage(message.MessageId, rowKey, sent, receiveCount, body);
         MessageOutcome outcome;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(shutdownToken))
@@ -104,6 +115,9 @@ public sealed partial class SqsMessageHandler(
             LogConsumed(message.MessageId, receiveCount);
         }
     }
+
+    [LoggerMessage(EventId = 1212, Level = LogLevel.Warning, Message = "Could not tell whether SNS signed {MessageId} (receive {ReceiveCount}; {Failure}); released to come back in {Backoff}")]
+    private partial void LogIdentityUnknown(Exception exception, string messageId, int receiveCount, string failure, TimeSpan backoff);
 
     [LoggerMessage(EventId = 1211, Level = LogLevel.Warning, Message = "{MessageId} carries redrive attributes that are unsigned, wrongly signed or out of range; its own SQS id and send time are used")]
     private partial void LogUntrustedAttributes(string messageId);

@@ -111,4 +111,17 @@ public sealed class SqsOptions
     /// <summary>/health/live turns unhealthy when the receive loop has not gone round for this long (a long poll lasts WaitTimeSeconds).</summary>
     [TimeSpanRange("00:00:05", "01:00:00")]
     public TimeSpan LoopStallAfter { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// When deletes or error-queue sends have failed without a success for this long (a denied DeleteMessage, a
+    /// denied SendMessage to the error queue), receiving pauses and /health/ready says why, until one succeeds.
+    /// </summary>
+    [TimeSpanRange("00:00:01", "01:00:00")]
+    public TimeSpan SettleStallAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// A folder of SNS signing certificates (.pem), named as the file in SigningCertURL, read instead of fetching them
+    /// from SNS: for hosts with no route to SNS. Unset: fetched from SNS's own host and kept.
+    /// </summary>
+    public string? SnsCertificateDirectory { get; set; }
 }

@@ -24,6 +24,7 @@ public sealed partial class SqsReceiveLoop(
     DeleteBatcher deleter,
     VisibilityHeartbeat heartbeat,
     ReceiveGate gate,
+    SettleHealth settleHealth,
     RunMode mode,
     DrainDetector drain,
     LoopSupervisor supervisor,
@@ -51,15 +52,14 @@ public sealed partial class SqsReceiveLoop(
     private readonly SqsOptions _options = options.Value;
     private readonly InFlightLimiter _inFlight = new(options.Value.MaxInFlight);
     private readonly ByteBudget _bytes = new(options.Value.MaxInFlightBytes);
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DrainCount _drain = new();
     private readonly CancellationTokenSource _abortHandling = new();
     private readonly CancellationTokenSource _abortReceives = new();
-    private int _handlingCount;
-    private volatile bool _draining;
+
     private long _lastProgressTicks = time.GetUtcNow().UtcTicks;
 
     /// <summary>Messages received and not yet settled (slots that receivers hold for a poll in progress do not count).</summary>
-    public int InFlight => Volatile.Read(ref _handlingCount);
+    public int InFlight => _drain.Handling;
 
     /// <summary>Body characters of the messages held, and room reserved by receives in progress (an ASCII body's size as SQS counts it).</summary>
     public long InFlightBytes => _bytes.Used;
@@ -92,6 +92,7 @@ public sealed partial class SqsReceiveLoop(
     {
         _abortHandling.CancelAfter(_options.ShutdownGrace);
         _abortReceives.CancelAfter(ReceiveStopDelay);
+        leases.StopRetrying();
         using var abort = cancellationToken.Register(_abortHandling.Cancel);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -107,6 +108,7 @@ public sealed partial class SqsReceiveLoop(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         telemetry.InFlight = () => InFlight;
+        telemetry.SettleStalled = () => settleHealth.Stalled is not null;
         if (await ResolveQueuesAsync(stoppingToken).ConfigureAwait(false) is not { } queues)
         {
             return;
@@ -126,13 +128,8 @@ public sealed partial class SqsReceiveLoop(
         await Task.WhenAll(receivers).ConfigureAwait(false);
 
         // No receiver runs any more, so the count can only fall: wait for it to reach zero.
-        _draining = true;
-        if (Volatile.Read(ref _handlingCount) == 0)
-        {
-            _drained.TrySetResult();
-        }
-
-        await _drained.Task.ConfigureAwait(false);
+        _drain.ReceiversEnded();
+        await _drain.Drained.ConfigureAwait(false);
         await deleter.DisposeAsync().ConfigureAwait(false);
         await heartbeatStop.CancelAsync().ConfigureAwait(false);
         await beating.ConfigureAwait(false);
@@ -213,12 +210,24 @@ public sealed partial class SqsReceiveLoop(
             // Tracking starts now: from here on each message is extended until it is settled. A message this process
             // still holds (received again after an outage) is adopted by its lease and takes no slot of its own.
             var received = new List<(MessageLease Lease, long Bytes)>(messages.Count);
-            foreach (var message in messages)
+            try
             {
-                if (leases.Start(queues, message) is { } lease)
+                foreach (var message in messages)
                 {
-                    received.Add((lease, message.Body?.Length ?? 0));
+                    if (leases.Start(queues, message) is { } lease)
+                    {
+                        received.Add((lease, message.Body?.Length ?? 0));
+                    }
                 }
+            }
+            catch (Exception ex)
+            {
+                // A lease that no handler will ever settle would stay hidden by the heartbeat: hand every one back.
+                LogLeaseStartFailed(ex, messages.Count);
+                await leases.ReleaseUnstartedAsync([.. received.Select(r => r.Lease)]).ConfigureAwait(false);
+                _bytes.Release(reserved);
+                _inFlight.Release(slots);
+                continue;
             }
 
             _bytes.Take(received.Sum(r => r.Bytes));
@@ -266,7 +275,7 @@ public sealed partial class SqsReceiveLoop(
                 name: "receive " + _options.QueueName);
             foreach (var (lease, bytes) in received)
             {
-                Interlocked.Increment(ref _handlingCount);
+                _drain.HandlerStarted();
                 _ = HandleAsync(lease, bytes);
             }
         }
@@ -304,10 +313,7 @@ public sealed partial class SqsReceiveLoop(
             Progress();
             _bytes.Release(bytes);
             _inFlight.Release(1);
-            if (Interlocked.Decrement(ref _handlingCount) == 0 && _draining)
-            {
-                _drained.TrySetResult();
-            }
+            _drain.HandlerEnded();
         }
     }
 
@@ -322,6 +328,9 @@ public sealed partial class SqsReceiveLoop(
 
     [LoggerMessage(EventId = 1303, Level = LogLevel.Warning, Message = "ReceiveMessage failed ({Failure}); trying again in {Backoff}")]
     private partial void LogReceiveFailed(Exception exception, string failure, TimeSpan backoff);
+
+    [LoggerMessage(EventId = 1310, Level = LogLevel.Error, Message = "Starting leases for {Count} received messages failed; those started are released at once")]
+    private partial void LogLeaseStartFailed(Exception exception, int count);
 
     [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "Handling {MessageId} failed unexpectedly; it is released for redelivery")]
     private partial void LogHandlerCrashed(Exception exception, string messageId);
@@ -378,6 +387,6 @@ public sealed partial class SqsReceiveLoop(
     [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues ({Rounds} rounds of retries within Startup:Timeout {Timeout}); stopping")]
     private partial void LogTopologyFailed(Exception exception, int rounds, TimeSpan timeout);
 
-    [LoggerMessage(EventId = 1307, Level = LogLevel.Warning, Message = "SQS does not answer yet (round {Round}, {Error}); trying again in {Pause}")]
+    [LoggerMessage(EventId = 1308, Level = LogLevel.Warning, Message = "SQS does not answer yet (round {Round}, {Error}); trying again in {Pause}")]
     private partial void LogTopologyWaiting(int round, string error, TimeSpan pause);
 }

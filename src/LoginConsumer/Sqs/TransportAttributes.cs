@@ -23,6 +23,7 @@ public sealed class TransportAttributes(IReadOnlyDictionary<string, byte[]> keys
     public static readonly List<string> Carried = [OriginalMessageIdName, OriginalSentTimestampName, SignatureName];
 
     private const int MaxRowKeyLength = 128;
+    private const int MaxKeyIdLength = 32;
 
     // SQS opened in 2006; a send time before that, or more than a day ahead of this clock, is not a send time.
     internal static readonly long EarliestMs = new DateTimeOffset(2006, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
@@ -37,8 +38,14 @@ public sealed class TransportAttributes(IReadOnlyDictionary<string, byte[]> keys
         /// <summary>Signed by a key of the ring over exactly these values.</summary>
         Trusted,
 
-        /// <summary>Present but unsigned, wrongly signed, under an unknown key, or out of range: ignored.</summary>
+        /// <summary>Present but unsigned, wrongly signed, or out of range: ignored.</summary>
         Untrusted,
+
+        /// <summary>
+        /// Well formed, but signed under a key id the ring does not hold (a key removed too early): the message may well be
+        /// the service's own, so its identity is unknown rather than false. The consumer uses SQS's id; a redrive leaves it.
+        /// </summary>
+        UnknownKey,
     }
 
     /// <summary>The row key, the send time (Unix ms) and whether redrive attributes were present and trusted.</summary>
@@ -61,7 +68,17 @@ public sealed class TransportAttributes(IReadOnlyDictionary<string, byte[]> keys
             return (original, sent, Verdict.Trusted);
         }
 
-        return (message.MessageId, sqsSent, Verdict.Untrusted);
+        var keyId = SigningKeyId(message);
+        var unknownKey = keyId is not null && !keys.ContainsKey(keyId);
+        return (message.MessageId, sqsSent, unknownKey ? Verdict.UnknownKey : Verdict.Untrusted);
+    }
+
+    /// <summary>The key id a message's LC-Attributes-Signature names (whether or not it verifies); null when there is none.</summary>
+    public static string? SigningKeyId(Message message)
+    {
+        var signature = message.MessageAttributes?.GetValueOrDefault(SignatureName)?.StringValue;
+        var colon = signature?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        return colon is > 0 and <= MaxKeyIdLength ? signature![..colon] : null;
     }
 
     /// <summary>The signed attributes that carry <paramref name="rowKey"/> and <paramref name="sentTimestampMs"/> to the error queue and back.</summary>

@@ -8,12 +8,13 @@ using Microsoft.Extensions.Options;
 namespace LoginConsumer.Sqs;
 
 /// <summary>
-/// Keeps leased messages invisible while they are worked on: on every beat (a third of the visibility timeout),
-/// whatever has been leased for at least one beat is extended to a full timeout from now, in
-/// ChangeMessageVisibilityBatch calls of up to 10, so about two thirds of a timeout of slack remain for a late beat.
-/// Messages settled within a beat (nearly all) cost no call at all. A round that fails, whatever the failure, is
-/// logged and tried again after a short pause instead of a whole beat; the loop itself never ends before the
-/// service stops. A lease is never extended past SQS's 12-hour limit from its receipt.
+/// Keeps leased messages invisible while they are worked on: on every beat, whatever has been leased for at least one
+/// beat is extended to a full timeout from now, in ChangeMessageVisibilityBatch calls of up to 10 that run side by side.
+/// The beat is short enough that a lease received just after a round, first extended two beats later by a call that
+/// hangs for <see cref="SqsOptions.CallTimeout"/> and is tried again a beat after, still has more than half its timeout
+/// left: (timeout / 2 − call timeout) / 4, within 100 ms and 10 s. Messages settled within a beat (nearly all) cost no
+/// call at all. A round that fails, whatever the failure, is logged and tried again after at most a beat; the loop
+/// itself never ends before the service stops. A lease is never extended past SQS's 12-hour limit from its receipt.
 /// </summary>
 public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, SqsCallPolicy policy, LoopSupervisor supervisor, TimeProvider time, IOptions<SqsOptions> options, ILogger<VisibilityHeartbeat> logger)
     : IDisposable
@@ -28,8 +29,12 @@ public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, SqsCallPolicy po
 
     public TimeSpan Timeout => _timeout;
 
-    /// <summary>How often the heartbeat looks: a third of the timeout, so a message is extended with time to spare.</summary>
-    public TimeSpan Interval => TimeSpan.FromTicks(Math.Clamp(_timeout.Ticks / 3, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(10).Ticks));
+    /// <summary>How often the heartbeat looks.</summary>
+    public TimeSpan Interval { get; } = BeatFor(TimeSpan.FromSeconds(options.Value.VisibilityTimeoutSeconds), options.Value.CallTimeout);
+
+    /// <summary>The beat for a visibility timeout and a call timeout (see the class remarks).</summary>
+    public static TimeSpan BeatFor(TimeSpan timeout, TimeSpan callTimeout) =>
+        TimeSpan.FromTicks(Math.Clamp(((timeout / 2) - callTimeout).Ticks / 4, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(10).Ticks));
 
     /// <summary>Leases being extended now.</summary>
     public int Count => _tracked.Count;
@@ -88,13 +93,9 @@ public sealed partial class VisibilityHeartbeat(IAmazonSQS sqs, SqsCallPolicy po
             var now = time.GetUtcNow();
             var interval = Interval;
             var due = _tracked.Keys.Where(l => IsDue(l.VisibleUntil, l.ReceivedAt, now, _timeout, interval)).ToList();
-            var allExtended = true;
-            foreach (var chunk in SqsBatches.Chunks(due))
-            {
-                allExtended &= await ExtendAsync(chunk, now, stoppingToken).ConfigureAwait(false);
-            }
-
-            return allExtended;
+            // Side by side: one call that hangs must not hold back the others' leases.
+            var extended = await Task.WhenAll(SqsBatches.Chunks(due).Select(chunk => ExtendAsync(chunk, now, stoppingToken))).ConfigureAwait(false);
+            return extended.All(ok => ok);
         }
         finally
         {

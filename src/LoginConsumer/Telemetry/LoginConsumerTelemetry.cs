@@ -83,6 +83,10 @@ public sealed class LoginConsumerTelemetry : IDisposable
             description: "1 when the last readiness check passed (database, migrations, queue), else 0.");
         _meter.CreateObservableGauge("loginconsumer.messages.in_flight", () => InFlight(), "{message}", "Messages received and not yet settled.");
         _meter.CreateObservableGauge(
+            "loginconsumer.settle.stalled",
+            () => SettleStalled() ? 1 : 0,
+            description: "1 while deletes or error-queue sends have failed for Sqs:SettleStallAfter without a success (receiving is paused), else 0.");
+        _meter.CreateObservableGauge(
             "loginconsumer.error_queue.depth",
             () => Volatile.Read(ref _errorQueueDepth) is var d and >= 0 ? [new Measurement<long>(d)] : Array.Empty<Measurement<long>>(),
             "{message}",
@@ -98,6 +102,9 @@ public sealed class LoginConsumerTelemetry : IDisposable
 
     /// <summary>Messages being handled right now: the receive loop points this at its own count when it starts.</summary>
     public Func<int> InFlight { get; set; } = () => 0;
+
+    /// <summary>Whether settling is stalled: the composition points this at the settle health.</summary>
+    public Func<bool> SettleStalled { get; set; } = () => false;
 
     public void Received(int count)
     {

@@ -277,6 +277,30 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         Assert.Null(account["metadata"]!["annotations"]?["eks.amazonaws.com/role-arn"]);
     }
 
+    /// <summary>A password spliced into a connection string breaks it, or adds options, when it holds a ';' or '='.</summary>
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task Overlay_DatabasePasswords_ReachNpgsqlAsPgPasswordFromASecretNeverInAConnectionString(string overlay)
+    {
+        var objects = await ObjectsAsync(overlay);
+        var containers = objects.Where(o => (string?)o["kind"] is "Deployment" or "Job")
+            .SelectMany(w => w["spec"]!["template"]!["spec"]!["containers"]!.AsArray())
+            .Where(c => (string?)c!["name"] is "consumer" or "migrate")
+            .ToList();
+        Assert.Equal(2, containers.Count);
+        foreach (var container in containers)
+        {
+            var env = container!["env"]!.AsArray();
+            foreach (var connection in env.Where(e => ((string?)e!["name"])?.StartsWith("ConnectionStrings__", StringComparison.Ordinal) == true))
+            {
+                Assert.DoesNotContain("Password", (string?)connection!["value"] ?? string.Empty, StringComparison.OrdinalIgnoreCase);
+            }
+
+            var password = env.Single(e => (string?)e!["name"] == "PGPASSWORD")!;
+            Assert.NotNull(password["valueFrom"]?["secretKeyRef"]);
+        }
+    }
+
     private static async Task<List<JsonNode>> ObjectsAsync(string overlay, string? deployRoot = null) =>
         [.. (await Tooling.ManifestsAsync("json", await Tooling.RenderAsync(overlay, deployRoot))).Select(o => o!)];
 

@@ -264,6 +264,26 @@ public sealed class TestScope : IAsyncDisposable
 
     public async Task<string> SendOneAsync(string body) => (await Sqs.SendMessageAsync(QueueUrl, body)).MessageId;
 
+    /// <summary>
+    /// Sends a message and receives it without deleting until the queue's RedrivePolicy moves it to the error queue
+    /// ("retries exhausted"); SQS keeps its MessageId on that move. Returns the id.
+    /// </summary>
+    public async Task<string> ExhaustAsync(string body, int maxReceiveCount)
+    {
+        var id = await SendOneAsync(body);
+        await ReceiveUntilDeadLetteredAsync(maxReceiveCount);
+        return id;
+    }
+
+    /// <summary>Receives whatever login-queue holds, without deleting, until the RedrivePolicy has moved it.</summary>
+    public async Task ReceiveUntilDeadLetteredAsync(int maxReceiveCount)
+    {
+        for (var receive = 0; receive <= maxReceiveCount; receive++)
+        {
+            await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = QueueUrl, VisibilityTimeout = 0, MaxNumberOfMessages = 10 });
+        }
+    }
+
     /// <summary>Reads every message in the error queue once (they stay invisible for a minute afterwards).</summary>
     public async Task<List<Message>> ReceiveAllErrorsAsync()
     {

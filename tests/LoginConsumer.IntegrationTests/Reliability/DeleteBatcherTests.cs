@@ -34,7 +34,7 @@ public sealed class DeleteBatcherTests : IAsyncLifetime
             .WaitAsync(TimeSpan.FromSeconds(30));
         await deleter.DisposeAsync();
 
-        Assert.True(results[2] && results[3], "the current receipt handles were not deleted");
+        Assert.True(results[2] == DeleteBatcher.Result.Deleted && results[3] == DeleteBatcher.Result.Deleted, "the current receipt handles were not deleted");
         Assert.Equal((0, 0), await _scope.MainQueueCountsAsync());
     }
 
@@ -55,7 +55,7 @@ public sealed class DeleteBatcherTests : IAsyncLifetime
 
         Assert.Equal(0, proxy.PendingRequestResets);
         Assert.True(proxy.Resets >= 3, $"only {proxy.Resets} connections were reset");
-        Assert.All(results, Assert.True);
+        Assert.All(results, r => Assert.Equal(DeleteBatcher.Result.Deleted, r));
         Assert.Equal((0, 0), await _scope.MainQueueCountsAsync());
     }
 

@@ -46,6 +46,37 @@ public sealed class LoopSupervisorTests
     }
 
     [Fact]
+    public async Task RunAsync_LoopThatReportsNoRoundsThrowsOnceThenRuns_IsHealthyAgain()
+    {
+        using var stop = new CancellationTokenSource();
+        var runs = 0;
+        var running = _supervisor.RunAsync(
+            "deleter",
+            async token =>
+            {
+                if (Interlocked.Increment(ref runs) == 1)
+                {
+                    throw new IOException("Connection reset by peer");
+                }
+
+                await Task.Delay(Timeout.Infinite, token);
+            },
+            stop.Token);
+
+        // Past the stall limit in small steps, so the restart's pause and the recovery window both pass on the fake clock.
+        for (var waited = TimeSpan.Zero; waited <= StallAfter + TimeSpan.FromSeconds(5); waited += TimeSpan.FromSeconds(1))
+        {
+            _time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(2, Volatile.Read(ref runs));
+        Assert.Empty(_supervisor.Unhealthy(StallAfter));
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
     public async Task RunAsync_LoopEndsWhileTheServiceRuns_IsReportedUnhealthy()
     {
         await _supervisor.RunAsync("quitter", _ => Task.CompletedTask, CancellationToken.None);

@@ -30,6 +30,7 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     private readonly DeleteBatcher _deleter;
     private readonly MessageLeases _leases;
     private readonly VisibilityHeartbeat _heartbeat;
+    private readonly SettleHealth _health;
 
     public MessageLeaseTests()
     {
@@ -40,7 +41,8 @@ public sealed class MessageLeaseTests : IAsyncDisposable
         var supervisor = new LoopSupervisor(time, NullLogger<LoopSupervisor>.Instance);
         _deleter = new DeleteBatcher(client, policy, supervisor, time, options, NullLogger<DeleteBatcher>.Instance);
         _heartbeat = new VisibilityHeartbeat(client, policy, supervisor, time, options, NullLogger<VisibilityHeartbeat>.Instance);
-        _leases = new MessageLeases(client, policy, _deleter, new ErrorQueueSender(client, Signer, time), _heartbeat, time, options, NullLogger<MessageLeases>.Instance);
+        _health = new SettleHealth(time, options, NullLogger<SettleHealth>.Instance);
+        _leases = new MessageLeases(client, policy, _deleter, new ErrorQueueSender(client, Signer, time), _heartbeat, _health, time, options, NullLogger<MessageLeases>.Instance);
     }
 
     public static TheoryData<SqsFault> TransientFaults => new() { SqsFault.Reset, SqsFault.Refused, SqsFault.Hang, SqsFault.ServerError };
@@ -49,6 +51,7 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     {
         await _deleter.DisposeAsync();
         _heartbeat.Dispose();
+        _leases.Dispose();
         _sqs.Dispose();
     }
 
@@ -86,12 +89,10 @@ public sealed class MessageLeaseTests : IAsyncDisposable
         Assert.Equal(2, _sqs.Calls(Delete));
     }
 
-    [Theory]
-    [InlineData(SqsFault.SenderFault)]
-    [InlineData(SqsFault.PartialSenderFault)]
-    public async Task Complete_SqsSaysTheRequestIsWrong_GivesUpAtOnceWithoutThrowing(SqsFault fault)
+    [Fact]
+    public async Task Complete_SqsSaysTheEntryIsWrong_GivesUpAtOnceWithoutThrowing()
     {
-        _sqs.Fail(Delete, fault, times: 5);
+        _sqs.Fail(Delete, SqsFault.PartialSenderFault, times: 5);
 
         Assert.False(await Start().CompleteAsync());
 
@@ -100,17 +101,36 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Complete_FailingLongerThanTheSettleTimeout_GivesUpWithinIt()
+    public async Task Complete_FailingLongerThanTheSettleTimeout_KeepsTheMessageHiddenAndTriesAgainUntilTheServiceStops()
     {
         _sqs.Fail(Delete, SqsFault.Hang, times: 1_000);
+        var lease = Start();
+        var completing = lease.CompleteAsync();
+
+        // Past one settle timeout the message is still held (the heartbeat extends it) and its delete still tried.
+        await Task.Delay(_options.SettleTimeout + TimeSpan.FromSeconds(1));
+        Assert.False(completing.IsCompleted);
+        Assert.Equal(1, _heartbeat.Count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        _leases.StopRetrying();
 
-        Assert.False(await Start().CompleteAsync());
-
-        // It stops when the next attempt could not start within the settle timeout, after trying more than once.
-        Assert.True(clock.Elapsed < _options.SettleTimeout + TimeSpan.FromSeconds(1), $"gave up after {clock.Elapsed}");
+        Assert.False(await completing);
+        Assert.True(clock.Elapsed < _options.SettleTimeout + TimeSpan.FromSeconds(1), $"gave up {clock.Elapsed} after the stop");
         Assert.True(_sqs.Calls(Delete) >= 3, $"only {_sqs.Calls(Delete)} attempts");
         Assert.Equal(0, _heartbeat.Count);
+    }
+
+    [Fact]
+    public async Task Complete_DeniedThenAllowed_IsDeletedOnceAndSettlingIsStalledOnlyMeanwhile()
+    {
+        // A 4xx for the whole request (access denied, a queue policy) is not about this message: it is tried again.
+        _sqs.Fail(Delete, SqsFault.SenderFault, times: 3);
+
+        Assert.True(await Start().CompleteAsync());
+
+        Assert.Equal(4, _sqs.Calls(Delete));
+        Assert.Equal(1, _sqs.Successes(Delete));
+        Assert.Null(_health.Stalled);
     }
 
     [Fact]
@@ -146,11 +166,15 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     [Theory]
     [InlineData(SqsFault.Reset)]
     [InlineData(SqsFault.SenderFault)]
-    public async Task DeadLetter_SendNeverSucceeds_IsReleasedWithBackoffAndNeverDeleted(SqsFault fault)
+    public async Task DeadLetter_SendNeverSucceeds_IsTriedUntilTheServiceStopsThenReleasedWithBackoffAndNeverDeleted(SqsFault fault)
     {
         _sqs.Fail(Send, fault, times: 1_000);
 
-        Assert.False(await Start(receiveCount: 2).DeadLetterAsync(Reason, "row-key", SentMs));
+        var sending = Start(receiveCount: 2).DeadLetterAsync(Reason, "row-key", SentMs);
+        await Poll(() => _sqs.Calls(Send) >= 2);
+        Assert.False(sending.IsCompleted);
+        _leases.StopRetrying();
+        Assert.False(await sending);
 
         Assert.Equal(0, _sqs.Calls(Delete));
         var release = _sqs.Requests.Single(r => r.Operation == Visibility && r.Answered).Body;
@@ -159,14 +183,25 @@ public sealed class MessageLeaseTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task DeadLetter_SentButDeleteNeverSucceeds_StillCountsAsDeadLetteredOnce()
+    public async Task DeadLetter_SentButTheDeleteRefusedOnce_IsSentOnceAndDeletedOnRetry()
     {
         _sqs.Fail(Delete, SqsFault.SenderFault);
 
         Assert.True(await Start().DeadLetterAsync(Reason, "row-key", SentMs));
 
         Assert.Equal(1, _sqs.Successes(Send));
-        Assert.Equal(0, _sqs.Successes(Delete));
+        Assert.Equal(1, _sqs.Successes(Delete));
+    }
+
+    [Fact]
+    public async Task DeadLetter_SentButTheEntryIsStale_StillCountsAsDeadLetteredOnce()
+    {
+        _sqs.Fail(Delete, SqsFault.PartialSenderFault);
+
+        Assert.True(await Start().DeadLetterAsync(Reason, "row-key", SentMs));
+
+        Assert.Equal(1, _sqs.Successes(Send));
+        Assert.Equal(1, _sqs.Calls(Delete));
     }
 
     [Theory]
@@ -221,6 +256,32 @@ public sealed class MessageLeaseTests : IAsyncDisposable
         var deleted = _sqs.Requests.Single(r => r.Operation == Delete).Body["Entries"]!.AsArray().Single()!;
         Assert.Equal(again.ReceiptHandle, (string?)deleted["ReceiptHandle"]);
         Assert.NotNull(_leases.Start(Queues, Message(lease.MessageId, receiveCount: 3)));
+    }
+
+    [Fact]
+    public async Task Start_SameMessageReceivedAgainWhileItsErrorQueueSendRetries_IsAdoptedAndDeadLetteredOnce()
+    {
+        _sqs.Fail(Send, SqsFault.Reset, times: 2);
+        var lease = Start();
+        var deadLettering = lease.DeadLetterAsync(Reason, "row-key", SentMs);
+        var again = Message(lease.MessageId, receiveCount: 2);
+
+        Assert.Null(_leases.Start(Queues, again));
+        Assert.True(await deadLettering);
+
+        Assert.Equal(1, _sqs.Successes(Send));
+        var deleted = _sqs.Requests.Where(r => r.Operation == Delete && r.Answered).SelectMany(r => r.Body["Entries"]!.AsArray()).Select(e => (string?)e!["ReceiptHandle"]).ToList();
+        Assert.Contains(again.ReceiptHandle, deleted);
+    }
+
+    private static async Task Poll(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(condition());
     }
 
     private MessageLease Start(int receiveCount = 1) => _leases.Start(Queues, Message(Guid.NewGuid().ToString(), receiveCount))!;

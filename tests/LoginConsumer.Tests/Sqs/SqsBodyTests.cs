@@ -27,8 +27,9 @@ public sealed class SqsBodyTests
             ["SignatureVersion"] = "1",
         });
 
-        Assert.Equal(Login, SqsBody.Unwrap(envelope, out var snsMessageId));
-        Assert.Equal("22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324", snsMessageId);
+        Assert.Equal(Login, SqsBody.Unwrap(envelope, out var unwrapped));
+        Assert.Equal("22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324", unwrapped!.MessageId);
+        Assert.Equal("1", unwrapped.SignatureVersion);
     }
 
     [Theory]
@@ -36,7 +37,7 @@ public sealed class SqsBodyTests
     [InlineData("")]
     [InlineData("has space")]
     [InlineData("01234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890")]
-    public void Unwrap_SnsNotificationWithoutAUsableMessageId_GivesTheMessageAndNoId(string? messageId)
+    public void Unwrap_SnsNotificationWithoutAUsableMessageId_GivesTheMessageAndAnEmptyId(string? messageId)
     {
         var fields = new Dictionary<string, string> { ["Type"] = "Notification", ["TopicArn"] = "arn:aws:sns:us-east-1:123456789012:logins", ["Message"] = Login };
         if (messageId is not null)
@@ -44,8 +45,8 @@ public sealed class SqsBodyTests
             fields["MessageId"] = messageId;
         }
 
-        Assert.Equal(Login, SqsBody.Unwrap(JsonSerializer.Serialize(fields), out var snsMessageId));
-        Assert.Null(snsMessageId);
+        Assert.Equal(Login, SqsBody.Unwrap(JsonSerializer.Serialize(fields), out var envelope));
+        Assert.Equal(string.Empty, envelope!.MessageId);
     }
 
     [Theory]

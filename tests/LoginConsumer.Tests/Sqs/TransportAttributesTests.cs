@@ -42,7 +42,6 @@ public sealed class TransportAttributesTests
     [Theory]
     [InlineData("original-2", null, null)]            // the id changed under the signature
     [InlineData(null, "1764000000001", null)]         // the time changed under the signature
-    [InlineData(null, null, "k9:")]                   // a key the ring does not have
     [InlineData(null, null, "k2:bm90IGEgc2lnbmF0dXJl")] // not the signature
     [InlineData(null, null, "garbage")]
     public void Read_TamperedOrUnknownSignature_IsIgnored(string? id, string? sent, string? signaturePrefix)
@@ -65,6 +64,17 @@ public sealed class TransportAttributesTests
         }
 
         Assert.Equal((SqsId, SqsSent, TransportAttributes.Verdict.Untrusted), Signer.Read(Received(attributes)));
+    }
+
+    [Fact]
+    public void Read_SignedUnderAKeyTheRingDoesNotHold_IsUnknownKeyNotTrusted()
+    {
+        var attributes = Signer.Sign("original-1", OriginalSent);
+        var signature = attributes[TransportAttributes.SignatureName].StringValue;
+        attributes[TransportAttributes.SignatureName].StringValue = "k9:" + signature[(signature.IndexOf(':') + 1)..];
+
+        Assert.Equal((SqsId, SqsSent, TransportAttributes.Verdict.UnknownKey), Signer.Read(Received(attributes)));
+        Assert.Equal("k9", TransportAttributes.SigningKeyId(Received(attributes)));
     }
 
     [Theory]
