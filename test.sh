@@ -8,19 +8,26 @@
 # (the publish takes 4-8 minutes on 2 cores; the publish test in ContainerTests makes its own, from the
 # Dockerfile's command line).
 #
+# The compose test (ComposeTests) runs `docker compose up --build` on the real docker-compose.yml and Dockerfile:
+# this script installs the engine and the Compose plugin where missing (scripts/engine.sh), starts dockerd for the
+# run and stops it after, and builds the local stand-ins for the official images where missing (tests/containers).
+#
 #   ./test.sh                   everything
 #   ./test.sh --unit            only the unit tests (no services needed)
 #   ./test.sh --jit             the integration tests run the build output under the JIT instead (no publish)
 #   ./test.sh --filter EXPR     passed to dotnet test (e.g. --filter FullyQualifiedName~Masking)
+#   ./test.sh --no-compose      skip the compose test (no engine, no stand-ins): for quick local runs
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 projects=(tests/LoginConsumer.Tests tests/LoginConsumer.IntegrationTests)
 filter=()
 published=true
+compose=true
 while [ $# -gt 0 ]; do
   case "$1" in
-    --unit) projects=(tests/LoginConsumer.Tests); published=false; shift ;;
+    --unit) projects=(tests/LoginConsumer.Tests); published=false; compose=false; shift ;;
+    --no-compose) compose=false; shift ;;
     --jit) published=false; shift ;;
     --filter) filter=(--filter "$2"); shift 2 ;;
     *) echo "test.sh: unknown argument $1" >&2; exit 2 ;;
@@ -33,6 +40,18 @@ for stale in /tmp/loginconsumer-it-*; do
 done
 
 scripts/services.sh install || { echo "0 passed, 1 failed"; exit 1; }
+if [ "$compose" = true ] && [ ${#filter[@]} -gt 0 ] && ! grep -q 'Compose' <<<"${filter[1]}"; then
+  compose=false   # a filter that cannot select the compose test needs no engine
+fi
+if [ "$compose" = true ]; then
+  echo "== a container engine and the stand-in images for the compose test"
+  { scripts/engine.sh install && scripts/engine.sh start && tests/containers/build.sh; } \
+    || { scripts/engine.sh stop; echo "0 passed, 1 failed"; exit 1; }
+  trap 'scripts/engine.sh stop' EXIT
+  export LC_COMPOSE_TEST=1
+else
+  unset LC_COMPOSE_TEST
+fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build LoginConsumer.sln -c Release -warnaserror || { echo "0 passed, 1 failed"; exit 1; }
 if [ "$published" = true ]; then

@@ -150,10 +150,35 @@ public static class LoginConsumerServiceCollectionExtensions
         // migrate's own check for mapping changes that no migration holds needs the design-time model, which a Native
         // AOT build cannot make (docs/performance.md, "Native AOT"); ModelTests makes the same check at build time.
         builder.Services.TryAddSingleton(TimeProvider.System);
+        connectionString = WithoutGssEncryptionUnlessAsked(connectionString);
         builder.Services.AddPooledDbContextFactory<LoginDbContext>(options => options
             .UseNpgsql(connectionString)
             .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning)));
         return builder;
+    }
+
+    /// <summary>
+    /// Npgsql tries GSS encryption first unless told otherwise: on every new connection it loads the Kerberos library,
+    /// which the runtime image does not have, and logs the failure. The service authenticates with passwords (SCRAM) or
+    /// IAM, never Kerberos, so GSS encryption is off unless the connection string names a mode itself. A string that does
+    /// not parse is left as it is, for the usual error.
+    /// </summary>
+    public static string WithoutGssEncryptionUnlessAsked(string connectionString)
+    {
+        try
+        {
+            var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+            if (given.Keys.Cast<string>().Any(k => k.Replace(" ", string.Empty, StringComparison.Ordinal).Equals("GssEncryptionMode", StringComparison.OrdinalIgnoreCase)))
+            {
+                return connectionString;
+            }
+
+            return new NpgsqlConnectionStringBuilder(connectionString) { GssEncryptionMode = GssEncryptionMode.Disable }.ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            return connectionString;
+        }
     }
 
     public static IHostApplicationBuilder AddLoginSqs(this IHostApplicationBuilder builder)

@@ -5,7 +5,8 @@ namespace LoginConsumer.Commands;
 
 /// <summary>
 /// A health probe for images without curl or wget (Docker's HEALTHCHECK): GET /health/live or /health/ready on the
-/// local port and exit 0 when it answers 200. The port is the one `run` listens on (ASPNETCORE_HTTP_PORTS, else 8080).
+/// local port and exit 0 when it answers 200. The address is the one `run` listens on, found as ASP.NET Core finds it:
+/// ASPNETCORE_URLS first (its first http URL, a wildcard host read as loopback), else ASPNETCORE_HTTP_PORTS, else 8080.
 /// </summary>
 public static class ProbeCommand
 {
@@ -13,12 +14,12 @@ public static class ProbeCommand
     {
         var which = new Argument<string>("check") { Description = "live or ready", DefaultValueFactory = _ => "live" };
         which.AcceptOnlyFromAmong("live", "ready");
-        var url = new Option<string?>("--url") { Description = "Base URL (default http://127.0.0.1:<ASPNETCORE_HTTP_PORTS or 8080>)." };
+        var url = new Option<string?>("--url") { Description = "Base URL (default: where `run` listens: ASPNETCORE_URLS, else http://127.0.0.1:<ASPNETCORE_HTTP_PORTS or 8080>)." };
         var command = new Command("probe", "Exit 0 when the running consumer's /health/live (or /health/ready) answers 200.\nExample: LoginConsumer probe ready") { which, url };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var port = (Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS") ?? string.Empty).Split([',', ';'])[0].Trim();
-            var text = parse.GetValue(url) ?? string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{(port.Length > 0 ? port : "8080")}");
+            var text = parse.GetValue(url)
+                ?? ListeningUrl(Environment.GetEnvironmentVariable("ASPNETCORE_URLS"), Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS"));
             if (!Uri.TryCreate(text, UriKind.Absolute, out var baseUrl))
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync("probe: --url must be an absolute URL such as http://127.0.0.1:8080").ConfigureAwait(false);
@@ -40,5 +41,28 @@ public static class ProbeCommand
             }
         });
         return command;
+    }
+
+    /// <summary>Where `run` listens, as a URL this host can call: ASP.NET Core's own order (URLs over ports over 8080).</summary>
+    public static string ListeningUrl(string? urls, string? httpPorts)
+    {
+        foreach (var candidate in (urls ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!candidate.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            // Kestrel's wildcard hosts (*, +, 0.0.0.0, [::]) mean every address: the probe calls loopback.
+            var rest = candidate["http://".Length..];
+            var colon = rest.LastIndexOf(':');
+            var host = colon > 0 ? rest[..colon] : rest.TrimEnd('/');
+            var port = colon > 0 ? rest[(colon + 1)..].TrimEnd('/') : "80";
+            host = host is "*" or "+" or "0.0.0.0" or "[::]" or "" ? "127.0.0.1" : host;
+            return "http://" + host + ":" + port;
+        }
+
+        var first = (httpPorts ?? string.Empty).Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        return string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{first ?? "8080"}");
     }
 }

@@ -195,7 +195,7 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Production_AutoscalesOnTheQueueWithPodIdentityAndTheServiceAccountCarriesTheRole()
+    public async Task Production_CreatesItsNamespaceAutoscalesThroughARoleOfKedasOwnAndTheServiceAccountCarriesTheConsumersRole()
     {
         var objects = await ObjectsAsync("production");
         var account = objects.Single(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == "loginconsumer");
@@ -210,6 +210,24 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         var auth = objects.Single(o => (string?)o["kind"] == "TriggerAuthentication");
         Assert.Equal((string?)trigger["authenticationRef"]!["name"], (string?)auth["metadata"]!["name"]);
         Assert.Equal("aws", (string?)auth["spec"]!["podIdentity"]!["provider"]);
+
+        // KEDA assumes a role of its own, whatever gives the operator its identity (IRSA or Pod Identity); deploy/iam
+        // holds that role's policy, its trust in the operator's role, and the operator's right to assume it.
+        var scalerRole = (string)auth["spec"]!["podIdentity"]!["roleArn"]!;
+        Assert.Matches("^arn:aws:iam::[0-9]{12}:role/", scalerRole);
+        Assert.Null(auth["spec"]!["podIdentity"]!["identityOwner"]);
+        var iam = Path.Combine(RepoPaths.Root, "deploy", "iam");
+        var scalerPolicy = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(iam, "keda-scaler-policy.json")))!;
+        Assert.Equal(["sqs:GetQueueAttributes"], scalerPolicy["Statement"]!.AsArray().SelectMany(st => st!["Action"]!.AsArray()).Select(a => (string?)a));
+        var operatorPolicy = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(iam, "keda-operator-policy.json")))!;
+        Assert.Equal(scalerRole, (string?)operatorPolicy["Statement"]![0]!["Resource"]);
+        var trust = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(iam, "keda-scaler-trust-policy.json")))!;
+        Assert.Equal("sts:AssumeRole", (string?)trust["Statement"]![0]!["Action"]);
+        Assert.NotNull(trust["Statement"]![0]!["Principal"]!["AWS"]);
+
+        // A first apply on a fresh cluster: the overlay creates its own namespace.
+        var ns = objects.Single(o => (string?)o["kind"] == "Namespace");
+        Assert.Equal((string?)account["metadata"]!["namespace"], (string?)ns["metadata"]!["name"]);
 
         var pdb = objects.Single(o => (string?)o["kind"] == "PodDisruptionBudget")["spec"]!;
         Assert.Equal(1, (int?)pdb["maxUnavailable"]);
@@ -273,6 +291,9 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         var jobAccount = (string)job["spec"]!["template"]!["spec"]!["serviceAccountName"]!;
 
         Assert.NotEqual((string?)deployment["spec"]!["template"]!["spec"]!["serviceAccountName"], jobAccount);
+
+        // Kept once finished: a Job removed after a TTL would be created, and migrate run, again by every later apply.
+        Assert.Null(job["spec"]!["ttlSecondsAfterFinished"]);
         var account = objects.Single(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == jobAccount);
         Assert.Null(account["metadata"]!["annotations"]?["eks.amazonaws.com/role-arn"]);
     }
