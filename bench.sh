@@ -12,6 +12,10 @@
 #                                   then one under perf record: CPU samples by owner (JIT, SDK, MassTransit, …), whole drain and second half
 #   ./bench.sh --insert             also the batched INSERT alone into a growing user_logins (3,000,000 rows in steps of
 #                                   500,000; --insert-rows N): rows/s, PostgreSQL CPU and message_id index size per step
+#   ./bench.sh --compare EXE [--pairs 4]
+#                                   cold drains of --messages in alternating pairs: EXE (another build's published
+#                                   LoginConsumer, e.g. main's) and this tree's, the order swapped every pair; prints each
+#                                   drain and, per pair, this tree's CPU per message over EXE's
 #   ./bench.sh --micro              BenchmarkDotNet: parse + validate + mask of one message, MassTransit's dispatch of one,
 #                                   the AWS SDK's receive + delete of ten against an in-process answer (ns/op, bytes)
 #
@@ -21,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-messages=50000 consumer_receivers=2,8 warm_up_messages=10000 naive_seconds=20 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false profile=false insert=false insert_rows=3000000
+compare='' pairs=4 messages=50000 consumer_receivers=2,8 warm_up_messages=10000 naive_seconds=20 rate=1000 seconds=60 warmup=10 lag=true pipelines=true micro=false profile=false insert=false insert_rows=3000000
 while [ $# -gt 0 ]; do
   case "$1" in
     --messages) messages=$2; shift 2 ;;
@@ -37,6 +41,8 @@ while [ $# -gt 0 ]; do
     --insert) insert=true; shift ;;
     --insert-rows) insert=true; insert_rows=$2; shift 2 ;;
     --profile) profile=true; shift ;;
+    --compare) compare=$(readlink -f "$2"); shift 2 ;;
+    --pairs) pairs=$2; shift 2 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -73,6 +79,20 @@ export DOTNET_ENVIRONMENT=Development
 "$consumer/LoginConsumer" migrate >/dev/null
 
 bench=(dotnet bench/LoginConsumer.Bench/bin/Release/net10.0/LoginConsumer.Bench.dll)
+if [ -n "$compare" ]; then
+  drain() { "${bench[@]}" consumer --messages "$messages" --consumer "$2" --state "$state" | sed "s/^/$1 /"; }
+  cpu() { sed -E 's/.*consumer ([0-9.]+),.*/\1/'; }
+  for pair in $(seq 1 "$pairs"); do
+    if [ $((pair % 2)) -eq 1 ]; then
+      other=$(drain "other" "$compare"); this=$(drain "this " "$consumer/LoginConsumer")
+    else
+      this=$(drain "this " "$consumer/LoginConsumer"); other=$(drain "other" "$compare")
+    fi
+    printf '%s\n%s\n' "$other" "$this"
+    awk -v p="$pair" -v a="$(cpu <<<"$other")" -v b="$(cpu <<<"$this")" 'BEGIN { printf "pair %d: CPU per message this/other = %.3f\n", p, b / a }'
+  done
+  exit 0
+fi
 rm -f bench-results.json
 if [ "$profile" = true ]; then
   dotnet tool restore >/dev/null
