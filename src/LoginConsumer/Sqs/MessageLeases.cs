@@ -248,7 +248,7 @@ public sealed partial class MessageLeases(
     [LoggerMessage(EventId = 1204, Level = LogLevel.Error, Message = "Could not send poison message {MessageId} (receive {ReceiveCount}) to the error queue ({Failure}) before stopping; released to come back in {Backoff}")]
     private partial void LogDeadLetterFailed(Exception exception, string messageId, int receiveCount, string failure, TimeSpan backoff);
 
-    [LoggerMessage(EventId = 1209, Level = LogLevel.Warning, Message = "Could not send poison message {MessageId} (receive {ReceiveCount}) to the error queue ({Failure}); it stays hidden and is tried again")]
+    [LoggerMessage(EventId = 1213, Level = LogLevel.Warning, Message = "Could not send poison message {MessageId} (receive {ReceiveCount}) to the error queue ({Failure}); it stays hidden and is tried again")]
     private partial void LogDeadLetterRetrying(Exception exception, string messageId, int receiveCount, string failure);
 
     [LoggerMessage(EventId = 1207, Level = LogLevel.Information, Message = "Released {Count} messages received while stopping, unstarted; they are visible again at once")]
