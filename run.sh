@@ -70,8 +70,11 @@ echo "== summary"
 "$app" summary
 
 if [ "$keep" = true ]; then
+  # Everything a command needs beside the services' own settings: the environment this run used.
+  printf 'export DOTNET_ENVIRONMENT=%s\n' "$DOTNET_ENVIRONMENT" >> "$env_file"
   echo
   echo "Services left running. To use them:  source $env_file"
+  echo "  The executable:  $PWD/$app   (e.g. $PWD/$app dlq peek)"
   echo "  psql \"host=127.0.0.1 port=\$LC_PG_PORT dbname=logins user=postgres\" -c 'SELECT * FROM user_logins LIMIT 5'"
   echo "  Stop them with:  scripts/services.sh stop --state $state"
 fi

@@ -81,6 +81,38 @@ public sealed class CommandErrorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_QueueMissing_ExitsThreeAtOnceNamingTheQueue()
+    {
+        var clock = Stopwatch.StartNew();
+        var run = await _scope.RunConsumerAsync(["run"], new Dictionary<string, string?>
+        {
+            ["Sqs__QueueName"] = _scope.QueueName + "-missing",
+            ["Startup__Timeout"] = "00:01:00",
+        });
+
+        Assert.True(run.ExitCode == 3, run.Output);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}: a missing queue was retried like an outage");
+        Assert.Contains($"SQS queue '{_scope.QueueName}-missing' does not exist", run.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dlq", "stats")]
+    [InlineData("dlq", "peek")]
+    [InlineData("dlq", "purge")]
+    public async Task OperatorCommand_MisspeltQueueInDevelopment_ExitsThreeNamingItAndCreatesNothing(string command, string sub)
+    {
+        var misspelt = _scope.ErrorQueueName.Replace("_error", "_eror", StringComparison.Ordinal);
+        var result = await _scope.RunConsumerAsync(sub == "purge" ? [command, sub, "--yes"] : [command, sub], new Dictionary<string, string?>
+        {
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["Sqs__ErrorQueueName"] = misspelt,
+        });
+
+        AssertOneLineError(result, 3, $"SQS queue '{misspelt}' does not exist");
+        await Assert.ThrowsAsync<Amazon.SQS.Model.QueueDoesNotExistException>(() => _scope.Sqs.GetQueueUrlAsync(misspelt));
+    }
+
+    [Fact]
     public async Task Run_DatabaseUnreachableAtStart_RetriesForTheStartupTimeoutThenExitsFour()
     {
         var clock = Stopwatch.StartNew();

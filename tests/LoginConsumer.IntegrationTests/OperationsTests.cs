@@ -72,6 +72,10 @@ public sealed partial class OperationsTests(ITestOutputHelper output) : IAsyncLi
             Assert.All(used, name => Assert.Contains(name, exported));
 
             Assert.Contains("loginconsumer_messages_consumed_total{otel_scope_name=\"LoginConsumer\"} 40", metrics, StringComparison.Ordinal);
+
+            // Probes and scrapes are not logged at Information (ASP.NET Core's default writes four lines for each).
+            Assert.DoesNotContain("Microsoft.AspNetCore.Hosting.Diagnostics", capture.Text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Microsoft.AspNetCore.Routing", capture.Text, StringComparison.Ordinal);
             Assert.Contains("loginconsumer_messages_poisoned_total{otel_scope_name=\"LoginConsumer\",reason=\"not_login_event\"} 1", metrics, StringComparison.Ordinal);
             Assert.Contains("loginconsumer_rows_inserted_total{otel_scope_name=\"LoginConsumer\"} 40", metrics, StringComparison.Ordinal);
             Assert.DoesNotContain("10.0.0.", metrics, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Net.Http;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using LoginConsumer.Sqs;
 using LoginConsumer.Hosting;
 using LoginConsumer.Persistence;
 using Microsoft.Extensions.Options;
@@ -45,6 +46,10 @@ public static class CommandErrors
             ExitCodes.Configuration,
             "SQS refused the request: " + denied.Message,
             "check the AWS credentials and the IAM policy (deploy/iam/consumer-policy.json)"),
+        QueueMissingException missing => (
+            ExitCodes.Configuration,
+            missing.Message,
+            "check Sqs:QueueName and Sqs:ErrorQueueName (Sqs__QueueName, Sqs__ErrorQueueName), AWS_REGION and the account; operator commands never create queues"),
         AmazonServiceException { ErrorCode: "AWS.SimpleQueueService.NonExistentQueue" or "QueueDoesNotExist" } missing => (
             ExitCodes.Configuration,
             "a queue does not exist: " + missing.Message,

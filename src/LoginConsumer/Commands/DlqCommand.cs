@@ -198,7 +198,7 @@ public static class DlqCommand
 
     private static async Task<(IAmazonSQS Sqs, QueueUrls Queues)> ResolveAsync(IHost host, CancellationToken cancellationToken)
     {
-        var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveAsync(cancellationToken).ConfigureAwait(false);
+        var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveExistingAsync(cancellationToken).ConfigureAwait(false);
         return (host.Services.GetRequiredService<IAmazonSQS>(), queues);
     }
 

@@ -21,10 +21,11 @@ public static partial class MigrateCommand
     {
         var wait = new Option<TimeSpan>("--wait")
         {
-            Description = "How long to wait for PostgreSQL to accept connections before giving up (exit 4), e.g. 00:02:00.",
+            Description = "How long to wait for PostgreSQL to accept connections before giving up (exit 4), e.g. 2m, 90s or 00:02:00.",
             DefaultValueFactory = _ => TimeSpan.Zero,
+            CustomParser = Duration.Parse,
         };
-        var command = new Command("migrate", "Apply the database migrations and exit, as the schema owner (ConnectionStrings__LoginDbMigrations, else ConnectionStrings__LoginDb).\nExample: LoginConsumer migrate --wait 00:02:00") { wait };
+        var command = new Command("migrate", "Apply the database migrations and exit, as the schema owner (ConnectionStrings__LoginDbMigrations, else ConnectionStrings__LoginDb).\nExample: LoginConsumer migrate --wait 2m") { wait };
         command.SetAction((parse, cancellationToken) => ExecuteAsync(parse.GetValue(wait), cancellationToken));
         return command;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -7,7 +8,8 @@ namespace LoginConsumer.Commands;
 /// <summary><c>-o text|json</c> on the commands whose output a script may read.</summary>
 public static class OutputFormat
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Read by people and scripts, never embedded in HTML: '+' in a time zone offset stays '+', not \u002B.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Option<string> Create()
     {

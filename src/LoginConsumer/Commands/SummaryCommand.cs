@@ -61,7 +61,7 @@ public static class SummaryCommand
         }
 
         var sqs = host.Services.GetRequiredService<IAmazonSQS>();
-        var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveAsync(cancellationToken).ConfigureAwait(false);
+        var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveExistingAsync(cancellationToken).ConfigureAwait(false);
         var errors = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, ErrorsScanned, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync(Invariant($"Messages in the error queue: {errors.Count}{(errors.Count == ErrorsScanned ? " or more" : string.Empty)} (details: dlq stats, dlq peek)")).ConfigureAwait(false);
         foreach (var error in errors.Take(ErrorsShown))
@@ -76,7 +76,7 @@ public static class SummaryCommand
     {
         var rows = await StoredLogins.FirstAsync(context, RowsShown, cancellationToken).ConfigureAwait(false);
         var sqs = host.Services.GetRequiredService<IAmazonSQS>();
-        var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveAsync(cancellationToken).ConfigureAwait(false);
+        var queues = await host.Services.GetRequiredService<QueueTopology>().ResolveExistingAsync(cancellationToken).ConfigureAwait(false);
         var errors = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, ErrorsScanned, cancellationToken).ConfigureAwait(false);
         return new JsonObject
         {

@@ -36,11 +36,12 @@ public sealed partial class DatabaseAvailability(
         }
     }
 
+    /// <summary>Probes until a write would succeed; logs when the database goes down, when why changes, and when it is back.</summary>
     private async Task ProbeAsync(CancellationToken cancellationToken)
     {
         try
         {
-            if (await CanWriteAsync(cancellationToken).ConfigureAwait(false))
+            if (await WriteProbeFailureAsync(cancellationToken).ConfigureAwait(false) is not { } failure)
             {
                 return;
             }
@@ -50,16 +51,23 @@ public sealed partial class DatabaseAvailability(
                 _available = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            LogDown(options.Value.ProbeInterval);
+            LogDown(failure, options.Value.ProbeInterval);
             var downSince = time.GetTimestamp();
             using var timer = new PeriodicTimer(options.Value.ProbeInterval, time);
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (await CanWriteAsync(cancellationToken).ConfigureAwait(false))
+                var now = await WriteProbeFailureAsync(cancellationToken).ConfigureAwait(false);
+                if (now is null)
                 {
                     var downFor = time.GetElapsedTime(downSince);
                     LogBackUp(downFor);
                     return;
+                }
+
+                if (now != failure)
+                {
+                    failure = now;
+                    LogStillDown(failure);
                 }
             }
         }
@@ -77,12 +85,13 @@ public sealed partial class DatabaseAvailability(
     }
 
     /// <summary>
-    /// Usable means a row could be written now, into this build's schema: a consumer rolled out before its migration would
-    /// otherwise fail every batch until each message's receives ran out and SQS dead-lettered it. The probe inserts one
-    /// row in a transaction it rolls back, needing only the INSERT the runtime role has. An answer about the probe row
-    /// itself (a CHECK or NOT NULL the analysts added: class 22, 23 or P0) still shows that writes get through.
+    /// Null when a row could be written now, into this build's schema; else why not. A consumer rolled out before its
+    /// migration would otherwise fail every batch until each message's receives ran out and SQS dead-lettered it. The
+    /// probe inserts one row in a transaction it rolls back, needing only the INSERT the runtime role has. An answer
+    /// about the probe row itself (a CHECK or NOT NULL the analysts added: class 22, 23 or P0) still shows that writes
+    /// get through. Never an exception's text: it can quote a host or a user.
     /// </summary>
-    private async Task<bool> CanWriteAsync(CancellationToken cancellationToken)
+    private async Task<string?> WriteProbeFailureAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -99,26 +108,24 @@ public sealed partial class DatabaseAvailability(
                     await transaction.RollbackAsync(timeout.Token).ConfigureAwait(false);
                 }
 
-                return true;
+                return null;
             }
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedColumn)
         {
-            LogSchemaMissing(ex.SqlState);
-            return false;
+            return $"user_logins lacks this build's schema (SQLSTATE {ex.SqlState}): run `LoginConsumer migrate`";
         }
         catch (PostgresException ex) when (LoginBatchWriter.IsAboutTheRow(ex))
         {
-            return true;
+            return null;
         }
         catch (PostgresException ex)
         {
-            LogWriteRefused(ex.SqlState);
-            return false;
+            return $"it refuses writes (SQLSTATE {ex.SqlState}: 25006 read-only, 42501 privilege, 53xxx resources, 57xxx shutting down)";
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return false;
+            return $"it cannot be reached ({ex.GetType().Name})";
         }
     }
 
@@ -132,14 +139,11 @@ public sealed partial class DatabaseAvailability(
     private const string WriteProbeSql =
         "INSERT INTO " + UserLoginConfiguration.TableName + " (message_id, create_date) VALUES ('loginconsumer:write-probe', current_date)";
 
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "user_logins lacks this build's schema (SQLSTATE {SqlState}): run `LoginConsumer migrate`; receiving stays paused until it is applied")]
-    private partial void LogSchemaMissing(string sqlState);
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The database cannot be used: {Reason}; receiving is paused and batches are held. Probing every {ProbeInterval}")]
+    private partial void LogDown(string reason, TimeSpan probeInterval);
 
-    [LoggerMessage(EventId = 3104, Level = LogLevel.Error, Message = "The database refuses writes (SQLSTATE {SqlState}: 25006 read-only, 42501 privilege, 53xxx resources, 57xxx shutting down)")]
-    private partial void LogWriteRefused(string sqlState);
-
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Error, Message = "The database cannot be used (unreachable, refusing writes, or not migrated); receiving is paused and batches are held. Probing every {ProbeInterval}")]
-    private partial void LogDown(TimeSpan probeInterval);
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error, Message = "The database still cannot be used, now because {Reason}")]
+    private partial void LogStillDown(string reason);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "The database takes writes again after {Downtime}; resuming")]
     private partial void LogBackUp(TimeSpan downtime);

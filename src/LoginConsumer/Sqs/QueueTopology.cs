@@ -22,6 +22,12 @@ public sealed partial class QueueTopology(IAmazonSQS sqs, IOptions<SqsOptions> o
 
     public bool CreatesTopology => _options.CreateTopology ?? environment.IsDevelopment();
 
+    /// <summary>The two queues, never creating one: what operator commands use, so a misspelt name is an error, not a new queue.</summary>
+    public async Task<QueueUrls> ResolveExistingAsync(CancellationToken cancellationToken) => new(
+        await GetUrlAsync(_options.QueueName, cancellationToken).ConfigureAwait(false),
+        await GetUrlAsync(_options.ErrorQueueName, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>The two queues; where <see cref="CreatesTopology"/>, whichever is missing is created.</summary>
     public async Task<QueueUrls> ResolveAsync(CancellationToken cancellationToken)
     {
         if (_urls is not null)
@@ -52,8 +58,7 @@ public sealed partial class QueueTopology(IAmazonSQS sqs, IOptions<SqsOptions> o
         }
         catch (QueueDoesNotExistException ex)
         {
-            throw new InvalidOperationException(
-                $"SQS queue '{name}' does not exist. Create it (with a RedrivePolicy to the error queue), or set Sqs:CreateTopology=true.", ex);
+            throw new QueueMissingException(name, ex);
         }
     }
 

@@ -360,7 +360,8 @@ public sealed partial class SqsReceiveLoop(
                 failure = ex;
             }
 
-            var transient = SqsCallPolicy.IsTransient(failure);
+            // A queue that does not exist will not appear by waiting: exit 3 at once, as a refusal does.
+            var transient = failure is not QueueMissingException && SqsCallPolicy.IsTransient(failure);
             var left = timeout - time.GetElapsedTime(start);
             if (!transient || left <= TimeSpan.Zero)
             {

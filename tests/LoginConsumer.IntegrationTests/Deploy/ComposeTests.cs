@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Amazon.SQS;
 using LoginConsumer.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -83,7 +84,16 @@ public sealed class ComposeTests(ITestOutputHelper output) : IAsyncLifetime
         var state = JsonNode.Parse(await DockerAsync("inspect", await ContainerIdAsync("consumer")))![0]!["State"]!;
         output.WriteLine($"stop consumer: {stopped.TotalSeconds:F1} s, exit {(int)state["ExitCode"]!}");
         Assert.Equal(0, (int)state["ExitCode"]!);
+        Assert.False((bool)state["OOMKilled"]!, "the consumer went over its memory limit");
         Assert.True(stopped < TimeSpan.FromSeconds(40), $"the stop took {stopped.TotalSeconds:F1} s");
+
+        // Nothing left in flight: login-queue, through the emulator's published port, holds nothing hidden or waiting.
+        using (var sqs = TestScope.SqsClient("http://127.0.0.1:4566"))
+        {
+            var queue = (await sqs.GetQueueUrlAsync("login-queue")).QueueUrl;
+            var counts = await sqs.GetQueueAttributesAsync(queue, [QueueAttributeName.ApproximateNumberOfMessages, QueueAttributeName.ApproximateNumberOfMessagesNotVisible]);
+            Assert.Equal((0, 0), (counts.ApproximateNumberOfMessages, counts.ApproximateNumberOfMessagesNotVisible));
+        }
         var stoppedSummary = JsonNode.Parse(await CliAsync("summary", "-o", "json"))!;
         Assert.Equal(SampleRows, (int)stoppedSummary["rows"]!);
         Assert.Equal(1, (int)stoppedSummary["error_queue_messages"]!);
