@@ -10,11 +10,11 @@ namespace LoginConsumer.Operations;
 /// <summary>
 /// Moves error-queue messages back to login-queue by its own loop: receive, send a batch to login-queue carrying the
 /// message's identity (MessageIdentity: its row key and send time) signed, and delete from the error queue only what
-/// was sent. SQS's own move task (StartMessageMoveTask) is never used: every message it moves is a new message with a
-/// new MessageId and SentTimestamp, so a message SQS's RedrivePolicy dead-lettered (which carries no signed
-/// attributes) would be keyed and dated anew. A crash between send and delete sends a message twice, but both copies
-/// carry the same signed identity: one row. A message signed under a key the ring no longer holds, or whose SNS
-/// signature cannot be checked now, is left where it is and reported.
+/// was sent. SQS's own message move task (the console's redrive) is never used: every message it moves is a new
+/// message with a new MessageId and SentTimestamp, so a message SQS's RedrivePolicy dead-lettered (which carries no
+/// signed attributes) would be keyed and dated anew. A crash between send and delete sends a message twice, but both
+/// copies carry the same signed identity: one row. A message signed under a key the ring no longer holds, or whose
+/// SNS signature cannot be checked now, is left where it is and reported.
 /// </summary>
 public static class ErrorQueueRedrive
 {

@@ -50,9 +50,10 @@ public sealed partial class SqsMessageHandler(
         }
         catch (Exception ex)
         {
-            // Keyed on the SQS id it might be stored twice; keyed on the SNS id a forgery could silence a login: wait.
+            // Keyed on the SQS id it might be stored twice; keyed on the SNS id a forgery could silence a login: wait. The
+            // failure is logged by its type alone: its text can quote the producer-written certificate URL.
             var backoff = leases.RedeliveryBackoff(receiveCount);
-            LogIdentityUnknown(ex, message.MessageId, receiveCount, SqsCallPolicy.Describe(ex), backoff);
+            LogIdentityUnknown(message.MessageId, receiveCount, SqsCallPolicy.Describe(ex), backoff);
             telemetry.Processed(time.GetElapsedTime(started), "released");
             await lease.ReleaseAsync(shutdownToken.IsCancellationRequested ? TimeSpan.Zero : backoff).ConfigureAwait(false);
             return;
@@ -117,7 +118,7 @@ public sealed partial class SqsMessageHandler(
     }
 
     [LoggerMessage(EventId = 1212, Level = LogLevel.Warning, Message = "Could not tell whether SNS signed {MessageId} (receive {ReceiveCount}; {Failure}); released to come back in {Backoff}")]
-    private partial void LogIdentityUnknown(Exception exception, string messageId, int receiveCount, string failure, TimeSpan backoff);
+    private partial void LogIdentityUnknown(string messageId, int receiveCount, string failure, TimeSpan backoff);
 
     [LoggerMessage(EventId = 1211, Level = LogLevel.Warning, Message = "{MessageId} carries redrive attributes that are unsigned, wrongly signed or out of range; its own SQS id and send time are used")]
     private partial void LogUntrustedAttributes(string messageId);
