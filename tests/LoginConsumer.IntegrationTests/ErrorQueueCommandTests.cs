@@ -60,6 +60,30 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task Peek_WithoutTheMaskingKey_RedactsIpAndDeviceIdAndStillShowsWhy()
+    {
+        await _scope.SendOneAsync($$"""{"user_id": "u1", "ip": "999.1.1.1", "device_id": "{{RawDeviceId}}"}""");
+        Assert.Equal(0, (await _scope.RunConsumerAsync(["run", "--until-empty"])).ExitCode);
+
+        // On call holds no masking key (production): peek still says why, and shows neither value.
+        var noKey = new Dictionary<string, string?> { ["Masking__Keys__" + TestScope.KeyId] = null, ["Masking__ActiveKeyId"] = null };
+        var peek = await _scope.RunConsumerAsync(["dlq", "peek", "-o", "json"], noKey);
+        output.WriteLine(peek.Output);
+        Assert.True(peek.ExitCode == 0, peek.Output);
+        var entry = JsonNode.Parse(peek.Output[peek.Output.IndexOf('[', StringComparison.Ordinal)..])!.AsArray().Single()!;
+        Assert.Equal("invalid_ip", (string?)entry["reason_code"]);
+        Assert.Equal(LoginConsumer.Operations.ErrorQueueBodyView.Redacted, (string?)entry["body"]!["ip"]);
+        Assert.Equal(LoginConsumer.Operations.ErrorQueueBodyView.Redacted, (string?)entry["body"]!["device_id"]);
+        Assert.Equal("u1", (string?)entry["body"]!["user_id"]);
+        var text = await _scope.RunConsumerAsync(["dlq", "peek"], noKey);
+        Assert.Contains("redacted", text.Output, StringComparison.Ordinal);
+        foreach (var raw in new[] { "999.1.1.1", RawDeviceId })
+        {
+            Assert.DoesNotContain(raw, peek.Output + text.Output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Redrive_IncludingACopySentBeforeACrash_StoresEveryMessageOnceUnderItsOriginalId()
     {
         var ids = new List<string>();

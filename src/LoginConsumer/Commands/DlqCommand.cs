@@ -94,8 +94,11 @@ public static class DlqCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            using var host = BuildHost(masking: true);
-            var masker = host.Services.GetRequiredService<Masker>();
+
+            // With the masking keys, ip and device_id show as they would be stored; without them (on-call need not
+            // hold the key), redacted.
+            using var host = BuildHost(masking: null);
+            var masker = host.Services.GetService<Masker>();
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
             var entries = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, Math.Clamp(parse.GetValue(count), 1, ScanLimit), cancellationToken).ConfigureAwait(false);
             var shown = entries.Select(e => new JsonObject
@@ -116,6 +119,10 @@ public static class DlqCommand
             }
 
             await output.WriteLineAsync(Invariant($"{shown.Count} message(s) from {QueueName(queues.Error)}:")).ConfigureAwait(false);
+            if (masker is null)
+            {
+                await output.WriteLineAsync("ip and device_id are redacted: no masking key is configured here (Masking:Keys).").ConfigureAwait(false);
+            }
             foreach (var entry in shown)
             {
                 await output.WriteLineAsync().ConfigureAwait(false);
@@ -184,11 +191,12 @@ public static class DlqCommand
         return command;
     }
 
-    private static IHost BuildHost(bool masking)
+    /// <summary>The SQS side, and the masking keys when <paramref name="masking"/> is true, or null and some are configured.</summary>
+    private static IHost BuildHost(bool? masking)
     {
         var builder = LoginConsumerHost.CreateBuilder();
         builder.AddLoginSqs();
-        if (masking)
+        if (masking ?? (builder.Configuration.GetSection(MaskingOptions.SectionName + ":Keys").GetChildren().Any() || builder.Environment.IsDevelopment()))
         {
             builder.AddMasking();
         }

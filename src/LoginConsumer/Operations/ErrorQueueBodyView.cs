@@ -14,7 +14,7 @@ public static class ErrorQueueBodyView
     /// A body as operators may see it: a login event's known fields with ip and device_id masked (as stored, with the
     /// active key), other fields by name only; anything else by size only.
     /// </summary>
-    public static JsonNode Show(string body, Masker masker)
+    public static JsonNode Show(string body, Masker? masker)
     {
         JsonDocument document;
         try
@@ -63,7 +63,7 @@ public static class ErrorQueueBodyView
     }
 
     // ip and device_id as they would be stored; the other login fields as given, when short text.
-    private static JsonNode? Shown(string name, JsonElement value, Masker masker)
+    private static JsonNode? Shown(string name, JsonElement value, Masker? masker)
     {
         if (name.Equals(LoginFields.Ip, StringComparison.OrdinalIgnoreCase))
         {
@@ -78,9 +78,12 @@ public static class ErrorQueueBodyView
         return value.ValueKind == JsonValueKind.String && value.GetString() is { Length: <= 200 } text ? text : "(not a short string)";
     }
 
+    /// <summary>What ip and device_id show where no masking key is configured: on-call needs no key to see why a message failed.</summary>
+    public const string Redacted = "(redacted: no masking key here)";
+
     private static JsonValue NotShown(string body) => JsonValue.Create(Invariant($"(not a JSON object: {body.Length} characters, not shown)"));
 
-    private static JsonNode? Masked(MaskedField field, JsonElement value, Masker masker)
+    private static JsonNode? Masked(MaskedField field, JsonElement value, Masker? masker)
     {
         if (value.ValueKind == JsonValueKind.Null)
         {
@@ -90,6 +93,11 @@ public static class ErrorQueueBodyView
         if (value.ValueKind != JsonValueKind.String || value.GetString() is not { } text)
         {
             return "(not a string)";
+        }
+
+        if (masker is null)
+        {
+            return Redacted;
         }
 
         if (field == MaskedField.Ip && IpCanonicalizer.TryCanonicalize(text, out var canonical))
