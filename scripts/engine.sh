@@ -30,7 +30,8 @@ install_engine() {
     mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" > "$apt_dir/sources.list"
     local opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-      -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Dir::State::status=/dev/null)
+      -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Dir::State::status=/dev/null
+      -o APT::Sandbox::User=root)
     apt-get "${opts[@]}" update -q >/dev/null
     (cd "$apt_dir" && apt-get "${opts[@]}" download docker-compose >/dev/null 2>&1)
     dpkg-deb -x "$apt_dir"/docker-compose_*.deb "$apt_dir/x"
