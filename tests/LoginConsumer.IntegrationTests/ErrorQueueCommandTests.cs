@@ -179,4 +179,98 @@ public sealed class ErrorQueueCommandTests(ITestOutputHelper output) : IAsyncLif
         Assert.True(purged.ExitCode == 0, purged.Output);
         await Poll.UntilAsync(async () => (await _scope.Sqs.GetQueueAttributesAsync(_scope.ErrorQueueUrl, [Amazon.SQS.QueueAttributeName.ApproximateNumberOfMessages])).ApproximateNumberOfMessages == 0, TimeSpan.FromSeconds(70));
     }
+
+    [Fact]
+    public async Task PeekRedriveAndPurge_ByReasonAndAge_ActOnlyOnWhatIsPickedAndWriteOneAuditLineEach()
+    {
+        await _scope.SendAsync(["""{"foo": 1}""", """{"foo": 2}""", """{"user_id": "a", "ip": "not an ip"}""", """{"user_id": "b", "ip": "300.1.1.1"}"""]);
+        Assert.Equal(0, (await _scope.RunConsumerAsync(["run", "--until-empty"])).ExitCode);
+
+        // Two dead-lettered two days ago, as the consumer records it (the fault attributes).
+        foreach (var (code, body) in new[] { ("invalid_ip", """{"user_id": "old", "ip": "x"}"""), ("not_login_event", "[]") })
+        {
+            await _scope.Sqs.SendMessageAsync(new SendMessageRequest
+            {
+                QueueUrl = _scope.ErrorQueueUrl,
+                MessageBody = body,
+                MessageAttributes = new Dictionary<string, MessageAttributeValue>
+                {
+                    [ErrorQueueSender.ReasonCodeAttribute] = new() { DataType = "String", StringValue = code },
+                    [ErrorQueueSender.ReasonAttribute] = new() { DataType = "String", StringValue = "test: dead-lettered long ago" },
+                    [ErrorQueueSender.TimestampAttribute] = new() { DataType = "String", StringValue = DateTimeOffset.UtcNow.AddDays(-2).ToString("O", System.Globalization.CultureInfo.InvariantCulture) },
+                },
+            });
+        }
+
+        var byReason = await PeekAsync("--reason", "invalid_ip");
+        Assert.Equal(3, byReason.Count);
+        Assert.All(byReason, e => Assert.Equal("invalid_ip", (string?)e!["reason_code"]));
+        var old = await PeekAsync("--older-than", "1d");
+        Assert.Equal(["invalid_ip", "not_login_event"], old.Select(e => (string)e!["reason_code"]!).Order());
+        Assert.Equal(6, (await PeekAsync("--reason", "invalid_ip", "--reason", "not_login_event", "-n", "100")).Count);
+
+        var dryRun = await _scope.RunConsumerAsync(["dlq", "redrive", "--reason", "invalid_ip", "--older-than", "1d", "--dry-run"]);
+        output.WriteLine(dryRun.Output);
+        Assert.True(dryRun.ExitCode == 0, dryRun.Output);
+        Assert.Contains("would move 1 ", dryRun.Output, StringComparison.Ordinal);
+        var dryAudit = AuditLine(dryRun, "dlq_redrive");
+        Assert.True((bool)dryAudit["dry_run"]!);
+        Assert.Equal(1, (int)dryAudit["moved_by_reason"]!["invalid_ip"]!);
+        Assert.Equal(5, (int)dryAudit["left"]!);
+        Assert.Equal(86400, (double)dryAudit["filters"]!["older_than_seconds"]!);
+        Assert.Equal(6, await ErrorDepthAsync());
+
+        var redrive = await _scope.RunConsumerAsync(["dlq", "redrive", "--reason", "invalid_ip"]);
+        output.WriteLine(redrive.Output);
+        Assert.True(redrive.ExitCode == 0, redrive.Output);
+        var audit = AuditLine(redrive, "dlq_redrive");
+        Assert.False((bool)audit["dry_run"]!);
+        Assert.Equal(3, (int)audit["moved"]!);
+        Assert.Equal("""{"invalid_ip":3}""", audit["moved_by_reason"]!.ToJsonString());
+        Assert.Equal("""{"not_login_event":3}""", audit["left_by_reason"]!.ToJsonString());
+        Assert.Equal(["invalid_ip"], audit["filters"]!["reasons"]!.AsArray().Select(r => (string)r!));
+        Assert.False(string.IsNullOrEmpty((string?)audit["os_user"]));
+        Assert.Equal((3, 0), await _scope.MainQueueCountsAsync());
+        Assert.Equal(3, await ErrorDepthAsync());
+
+        var refused = await _scope.RunConsumerAsync(["dlq", "purge", "--reason", "not_login_event"]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Single(refused.Error.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Single(refused.Error.Split('\n'), l => l.StartsWith("hint: ", StringComparison.Ordinal));
+
+        var purge = await _scope.RunConsumerAsync(["dlq", "purge", "--reason", "not_login_event", "--older-than", "1d", "-y"]);
+        output.WriteLine(purge.Output);
+        Assert.True(purge.ExitCode == 0, purge.Output);
+        var purgeAudit = AuditLine(purge, "dlq_purge");
+        Assert.Equal("""{"not_login_event":1}""", purgeAudit["purged_by_reason"]!.ToJsonString());
+        Assert.Equal(2, (int)purgeAudit["left"]!);
+        Assert.Equal(2, await ErrorDepthAsync());
+
+        var purgeDry = await _scope.RunConsumerAsync(["dlq", "purge", "--dry-run"]);
+        Assert.True(purgeDry.ExitCode == 0, purgeDry.Output);
+        Assert.Equal(2, (int)AuditLine(purgeDry, "dlq_purge")["purged"]!);
+        Assert.Equal(2, await ErrorDepthAsync());
+    }
+
+    [Fact]
+    public async Task Redrive_AReasonCodeThatCannotBeOne_IsAUsageErrorNamingTheOption()
+    {
+        var wrong = await _scope.RunConsumerAsync(["dlq", "redrive", "--reason", "Invalid IP"]);
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("error: --reason: 'Invalid IP' is not a reason code", wrong.Error, StringComparison.Ordinal);
+    }
+
+    private async Task<JsonArray> PeekAsync(params string[] filter)
+    {
+        var peek = await _scope.RunConsumerAsync(["dlq", "peek", "-o", "json", .. filter]);
+        Assert.True(peek.ExitCode == 0, peek.Output);
+        return JsonNode.Parse(peek.Output[peek.Output.IndexOf('[', StringComparison.Ordinal)..])!.AsArray();
+    }
+
+    private static JsonObject AuditLine(ProcessResult result, string action)
+    {
+        var lines = result.Error.Split('\n').Where(l => l.StartsWith("{\"event\":\"" + action + "\"", StringComparison.Ordinal)).ToList();
+        Assert.True(lines.Count == 1, result.Output);
+        return JsonNode.Parse(lines[0])!.AsObject();
+    }
 }

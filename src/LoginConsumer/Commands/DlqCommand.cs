@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginConsumer.Hosting;
 using LoginConsumer.Masking;
 using LoginConsumer.Operations;
 using LoginConsumer.Sqs;
@@ -18,7 +19,7 @@ namespace LoginConsumer.Commands;
 /// The error queue for operators: <c>dlq stats</c>, <c>dlq peek</c>, <c>dlq redrive</c> and <c>dlq purge</c>.
 /// Nothing here prints a raw ip or device_id: bodies are shown field by field with those two masked.
 /// </summary>
-public static class DlqCommand
+public static partial class DlqCommand
 {
     private const int ScanLimit = 10_000;
 
@@ -90,7 +91,8 @@ public static class DlqCommand
         var count = new Option<int>("--count", "-n") { Description = "How many messages to show.", DefaultValueFactory = _ => 10 }.Within(1, ScanLimit);
         var json = new Option<bool>("--json") { Description = "The same as -o json." };
         var format = OutputFormat.Create();
-        var command = new Command("peek", "Show messages with their reasons; ip and device_id are masked. Nothing is removed.\nExample: LoginConsumer dlq peek -n 5 -o json") { count, json, format };
+        var (reasons, olderThan) = FilterOptions();
+        var command = new Command("peek", "Show messages with their reasons; ip and device_id are masked. Nothing is removed.\nExample: LoginConsumer dlq peek -n 5 --reason invalid_ip -o json") { count, json, format, reasons, olderThan };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -100,8 +102,11 @@ public static class DlqCommand
             using var host = BuildHost(masking: null);
             var masker = host.Services.GetService<Masker>();
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            var entries = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, Math.Clamp(parse.GetValue(count), 1, ScanLimit), cancellationToken).ConfigureAwait(false);
-            var shown = entries.Select(e => new JsonObject
+            var filter = FilterFrom(parse, reasons, olderThan);
+            var wanted = Math.Clamp(parse.GetValue(count), 1, ScanLimit);
+            var entries = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, filter.IsEverything ? wanted : ScanLimit, cancellationToken).ConfigureAwait(false);
+            var now = TimeProvider.System.GetUtcNow();
+            var shown = entries.Where(e => filter.Matches(e, now)).Take(wanted).Select(e => new JsonObject
             {
                 ["sqs_message_id"] = e.SqsMessageId,
                 ["original_message_id"] = e.OriginalMessageId,
@@ -118,7 +123,7 @@ public static class DlqCommand
                 return 0;
             }
 
-            await output.WriteLineAsync(Invariant($"{shown.Count} message(s) from {QueueName(queues.Error)}:")).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"{shown.Count} message(s) from {QueueName(queues.Error)}{(filter.IsEverything ? string.Empty : ", " + filter)}:")).ConfigureAwait(false);
             if (masker is null)
             {
                 await output.WriteLineAsync("ip and device_id are redacted: no masking key is configured here (Masking:Keys).").ConfigureAwait(false);
@@ -139,31 +144,46 @@ public static class DlqCommand
 
     private static Command Redrive()
     {
-        var max = new Option<int?>("--max") { Description = "Move at most this many (then receive → send → delete is used)." }.Within(1, int.MaxValue);
+        var max = new Option<int?>("--max") { Description = "Move at most this many." }.Within(1, int.MaxValue);
         var rate = new Option<int?>("--rate") { Description = "Messages per second, at most." }.Within(1, int.MaxValue);
+        var dryRun = new Option<bool>("--dry-run") { Description = "Count what would be moved and left, by reason; move nothing." };
+        var (reasons, olderThan) = FilterOptions();
         var command = new Command(
             "redrive",
             "Move error-queue messages back to login-queue: receive → send → delete, with each message's original id and "
-            + "send time signed on it, so none is stored twice or dated anew.\n"
-            + "Example: LoginConsumer dlq redrive --rate 50")
-        { max, rate };
+            + "send time signed on it, so none is stored twice or dated anew. Writes one JSON audit line to standard error.\n"
+            + "Example: LoginConsumer dlq redrive --reason rejected_by_database --older-than 1h --dry-run")
+        { max, rate, dryRun, reasons, olderThan };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var filter = FilterFrom(parse, reasons, olderThan);
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(dryRun))
+            {
+                using var scanHost = BuildHost(masking: false);
+                var (scanSqs, scanQueues) = await ResolveAsync(scanHost, cancellationToken).ConfigureAwait(false);
+                return await DryRunAsync("dlq_redrive", "moved", "move", scanSqs, scanQueues.Error, filter, output, error, cancellationToken).ConfigureAwait(false);
+            }
+
             // The redriven messages carry their row key signed under the masking key ring: redrive needs the keys.
             using var host = BuildHost(masking: true);
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            var output = parse.InvocationConfiguration.Output;
             var live = ProgressLine.IsTerminal(output);
-            return await ErrorQueueRedrive.RunAsync(
+            var outcome = await ErrorQueueRedrive.RunAsync(
                 sqs,
                 host.Services.GetRequiredService<MessageIdentity>(),
                 host.Services.GetRequiredService<TransportAttributes>(),
                 queues,
+                filter,
                 parse.GetValue(max),
                 parse.GetValue(rate),
+                TimeProvider.System,
                 total => new ProgressLine(output, "dlq redrive", total, live, TimeProvider.System, "moved"),
                 output,
                 cancellationToken).ConfigureAwait(false);
+            OperatorAudit.Write(error, "dlq_redrive", "moved", QueueName(queues.Error), filter, dryRun: false, outcome.Moved, outcome.Left, outcome.ExitCode, TimeProvider.System);
+            return outcome.ExitCode;
         });
         return command;
     }
@@ -171,25 +191,104 @@ public static class DlqCommand
     private static Command Purge()
     {
         var yes = new Option<bool>("--yes", "-y") { Description = "Confirm: the messages are deleted for good." };
-        var command = new Command("purge", "Delete every message in the error queue (asks for --yes).\nExample: LoginConsumer dlq purge -y") { yes };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Count what would be deleted and left, by reason; delete nothing." };
+        var (reasons, olderThan) = FilterOptions();
+        var command = new Command(
+            "purge",
+            "Delete error-queue messages for good: all of them, or those --reason and --older-than pick (asks for --yes). "
+            + "Writes one JSON audit line to standard error.\nExample: LoginConsumer dlq purge --reason not_login_event --older-than 7d -y")
+        { yes, dryRun, reasons, olderThan };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!parse.GetValue(yes))
+            var filter = FilterFrom(parse, reasons, olderThan);
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            if (!parse.GetValue(yes) && !parse.GetValue(dryRun))
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync("dlq purge deletes every message in the error queue for good; run `dlq stats` first, then repeat with --yes.").ConfigureAwait(false);
-                return 2;
+                await error.WriteLineAsync("error: dlq purge deletes " + (filter.IsEverything ? "every message in the error queue" : "the messages it picks") + " for good, and --yes was not given.").ConfigureAwait(false);
+                await error.WriteLineAsync("hint: see what it would delete with --dry-run (or dlq stats), then repeat with --yes").ConfigureAwait(false);
+                return ExitCodes.Usage;
             }
 
             using var host = BuildHost(masking: false);
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
-            var before = await sqs.GetQueueAttributesAsync(queues.Error, [QueueAttributeName.ApproximateNumberOfMessages], cancellationToken).ConfigureAwait(false);
-            await sqs.PurgeQueueAsync(queues.Error, cancellationToken).ConfigureAwait(false);
-            await parse.InvocationConfiguration.Output.WriteLineAsync(
-                Invariant($"Purged {QueueName(queues.Error)} (about {before.ApproximateNumberOfMessages} messages). SQS may take up to 60 s to finish.")).ConfigureAwait(false);
+            var name = QueueName(queues.Error);
+            if (parse.GetValue(dryRun))
+            {
+                return await DryRunAsync("dlq_purge", "purged", "delete", sqs, queues.Error, filter, output, error, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (filter.IsEverything)
+            {
+                // SQS's PurgeQueue: all at once, however deep. The audit line counts by reason what a scan saw first.
+                var before = await sqs.GetQueueAttributesAsync(queues.Error, [QueueAttributeName.ApproximateNumberOfMessages], cancellationToken).ConfigureAwait(false);
+                var (seen, _) = await TallyAsync(sqs, queues.Error, filter, cancellationToken).ConfigureAwait(false);
+                await sqs.PurgeQueueAsync(queues.Error, cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync(Invariant($"Purged {name} (about {before.ApproximateNumberOfMessages} messages). SQS may take up to 60 s to finish.")).ConfigureAwait(false);
+                OperatorAudit.Write(error, "dlq_purge", "purged", name, filter, dryRun: false, seen, new ReasonTally(), 0, TimeProvider.System);
+                return 0;
+            }
+
+            var (purged, left) = await ErrorQueuePurge.DeleteMatchingAsync(sqs, queues.Error, filter, TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(Invariant($"dlq purge: deleted {purged.Total} from {name} ({filter}): {purged}; left {left.Total}: {left}")).ConfigureAwait(false);
+            OperatorAudit.Write(error, "dlq_purge", "purged", name, filter, dryRun: false, purged, left, 0, TimeProvider.System);
             return 0;
         });
         return command;
     }
+
+    /// <summary>--reason (repeatable) and --older-than, on peek, redrive and purge.</summary>
+    private static (Option<string[]> Reasons, Option<TimeSpan?> OlderThan) FilterOptions()
+    {
+        var reasons = new Option<string[]>("--reason")
+        {
+            Description = "Only messages with this reason code (as dlq stats lists them); repeat for several.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        reasons.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => !ReasonCode().IsMatch(t.Value)))
+            {
+                result.AddError($"--reason: '{token.Value}' is not a reason code: codes are lower case words joined by '_', e.g. invalid_ip (dlq stats lists those in the queue).");
+            }
+        });
+        var olderThan = new Option<TimeSpan?>("--older-than")
+        {
+            Description = "Only messages dead-lettered at least this long ago, e.g. 90s, 2m, 1h, 7d.",
+            CustomParser = result => Duration.Parse(result),
+        };
+        return (reasons, olderThan);
+    }
+
+    private static ErrorQueueFilter FilterFrom(ParseResult parse, Option<string[]> reasons, Option<TimeSpan?> olderThan) =>
+        new(new HashSet<string>(parse.GetValue(reasons) ?? [], StringComparer.Ordinal), parse.GetValue(olderThan));
+
+    private static async Task<(ReasonTally Matching, ReasonTally Other)> TallyAsync(IAmazonSQS sqs, string errorQueueUrl, ErrorQueueFilter filter, CancellationToken cancellationToken)
+    {
+        var entries = await ErrorQueueScanner.ScanAsync(sqs, errorQueueUrl, ScanLimit, cancellationToken).ConfigureAwait(false);
+        var now = TimeProvider.System.GetUtcNow();
+        var (matching, other) = (new ReasonTally(), new ReasonTally());
+        foreach (var entry in entries)
+        {
+            (filter.Matches(entry, now) ? matching : other).Add(entry.ReasonCode);
+        }
+
+        return (matching, other);
+    }
+
+    private static async Task<int> DryRunAsync(
+        string action, string verb, string doing, IAmazonSQS sqs, string errorQueueUrl, ErrorQueueFilter filter, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var (matching, other) = await TallyAsync(sqs, errorQueueUrl, filter, cancellationToken).ConfigureAwait(false);
+        var capped = matching.Total + other.Total >= ScanLimit ? Invariant($" (the first {ScanLimit} looked at)") : string.Empty;
+        await output.WriteLineAsync(Invariant($"{action.Replace('_', ' ')} --dry-run: would {doing} {matching.Total} ({filter}): {matching}")).ConfigureAwait(false);
+        await output.WriteLineAsync(Invariant($"{action.Replace('_', ' ')} --dry-run: would leave {other.Total}: {other}{capped}. Nothing was changed.")).ConfigureAwait(false);
+        OperatorAudit.Write(error, action, verb, QueueName(errorQueueUrl), filter, dryRun: true, matching, other, 0, TimeProvider.System);
+        return 0;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
+    private static partial System.Text.RegularExpressions.Regex ReasonCode();
 
     /// <summary>The SQS side, and the masking keys when <paramref name="masking"/> is true, or null and some are configured.</summary>
     private static IHost BuildHost(bool? masking)

@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace LoginConsumer.Commands;
 
-/// <summary>Durations on the command line: <c>90s</c>, <c>2m</c>, <c>1h</c>, or .NET's <c>00:02:00</c>.</summary>
+/// <summary>Durations on the command line: <c>90s</c>, <c>2m</c>, <c>1h</c>, <c>7d</c>, or .NET's <c>00:02:00</c>.</summary>
 public static class Duration
 {
     public static bool TryParse(string text, out TimeSpan duration)
@@ -18,6 +18,7 @@ public static class Duration
                 's' => TimeSpan.FromSeconds(amount),
                 'm' => TimeSpan.FromMinutes(amount),
                 'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
                 _ => null,
             };
             duration = parsed ?? default;
@@ -37,7 +38,7 @@ public static class Duration
         }
 
         var option = (result.Parent as OptionResult)?.Option.Name ?? "the duration";
-        result.AddError($"{option}: '{text}' is not a duration: give e.g. 90s, 2m, 1h or 00:02:00.");
+        result.AddError($"{option}: '{text}' is not a duration: give e.g. 90s, 2m, 1h, 7d or 00:02:00.");
         return default;
     }
 }

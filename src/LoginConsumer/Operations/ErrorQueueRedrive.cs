@@ -18,52 +18,52 @@ namespace LoginConsumer.Operations;
 /// </summary>
 public static class ErrorQueueRedrive
 {
-    public static async Task<int> RunAsync(
-        IAmazonSQS sqs, MessageIdentity identity, TransportAttributes signer, QueueUrls queues, int? max, int? rate, Func<long, IWorkProgress> progressFor, TextWriter output, CancellationToken cancellationToken)
-    {
-        if (max is < 1 || rate is < 1)
-        {
-            await output.WriteLineAsync("dlq redrive: --max and --rate must be at least 1.").ConfigureAwait(false);
-            return 2;
-        }
+    /// <summary>What a redrive did: its exit code, and the messages moved and left, by reason code.</summary>
+    public sealed record Outcome(int ExitCode, ReasonTally Moved, ReasonTally Left);
 
+    public static async Task<Outcome> RunAsync(
+        IAmazonSQS sqs, MessageIdentity identity, TransportAttributes signer, QueueUrls queues, ErrorQueueFilter filter, int? max, int? rate, TimeProvider time, Func<long, IWorkProgress> progressFor, TextWriter output, CancellationToken cancellationToken)
+    {
         var depth = await DepthAsync(sqs, queues.Error, cancellationToken).ConfigureAwait(false);
-        await output.WriteLineAsync(Invariant($"dlq redrive: {depth} messages in the error queue")).ConfigureAwait(false);
+        await output.WriteLineAsync(Invariant($"dlq redrive: {depth} messages in the error queue; moving {filter}")).ConfigureAwait(false);
         if (depth == 0)
         {
-            return 0;
+            return new Outcome(0, new ReasonTally(), new ReasonTally());
         }
 
-        return await LoopAsync(sqs, identity, signer, queues, max ?? int.MaxValue, rate, depth, progressFor, output, cancellationToken).ConfigureAwait(false);
+        return await LoopAsync(sqs, identity, signer, queues, filter, max ?? int.MaxValue, rate, depth, time, progressFor, output, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> LoopAsync(
-        IAmazonSQS sqs, MessageIdentity identity, TransportAttributes signer, QueueUrls queues, int max, int? rate, long depth, Func<long, IWorkProgress> progressFor, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<Outcome> LoopAsync(
+        IAmazonSQS sqs, MessageIdentity identity, TransportAttributes signer, QueueUrls queues, ErrorQueueFilter filter, int max, int? rate, long depth, TimeProvider time, Func<long, IWorkProgress> progressFor, TextWriter output, CancellationToken cancellationToken)
     {
         // Bounded by what was there at the start: consumers may send poison straight back, and a loop that waited for an
-        // empty error queue would then never end.
-        var total = Math.Min(max, depth);
-        var moved = 0;
+        // empty error queue would then never end. Messages the filter passes over are held until the end, so that each
+        // is looked at once.
+        var moved = new ReasonTally();
+        var left = new ReasonTally();
+        var seen = 0L;
         var failed = 0;
         var notDeleted = 0;
-        var left = new List<string>();
+        var release = new List<string>();
         var unknownKeys = new SortedSet<string>(StringComparer.Ordinal);
+        var unknownKeyCount = 0;
         var unverifiable = 0;
         var clock = Stopwatch.StartNew();
-        var progress = progressFor(total);
+        var progress = progressFor(Math.Min(max, depth));
         try
         {
-            while (moved + failed + left.Count < total)
+            while (seen < depth && moved.Total < max)
             {
                 var response = await sqs.ReceiveMessageAsync(
                     new ReceiveMessageRequest
                     {
                         QueueUrl = queues.Error,
-                        MaxNumberOfMessages = (int)Math.Min(SqsBatches.MaxEntries, total - moved - failed - left.Count),
+                        MaxNumberOfMessages = (int)Math.Min(SqsBatches.MaxEntries, Math.Min(depth - seen, max - moved.Total)),
                         WaitTimeSeconds = 0,
                         VisibilityTimeout = 60,
                         MessageAttributeNames = ["All"],
-                        MessageSystemAttributeNames = [SqsAttributes.SentTimestampName],
+                        MessageSystemAttributeNames = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName],
                     },
                     cancellationToken).ConfigureAwait(false);
                 if (response.Messages is not { Count: > 0 } messages)
@@ -71,9 +71,19 @@ public static class ErrorQueueRedrive
                     break;
                 }
 
-                var outgoing = new List<(Message Message, Dictionary<string, MessageAttributeValue> Attributes)>(messages.Count);
+                seen += messages.Count;
+                var now = time.GetUtcNow();
+                var outgoing = new List<(Message Message, string Reason, Dictionary<string, MessageAttributeValue> Attributes)>(messages.Count);
                 foreach (var message in messages)
                 {
+                    var entry = ErrorQueueEntry.From(message);
+                    if (!filter.Matches(entry, now))
+                    {
+                        left.Add(entry.ReasonCode);
+                        release.Add(message.ReceiptHandle);
+                        continue;
+                    }
+
                     MessageIdentity.Identity id;
                     try
                     {
@@ -83,18 +93,21 @@ public static class ErrorQueueRedrive
                     catch (Exception) when (!cancellationToken.IsCancellationRequested)
                     {
                         unverifiable++;
-                        left.Add(message.ReceiptHandle);
+                        left.Add(entry.ReasonCode);
+                        release.Add(message.ReceiptHandle);
                         continue;
                     }
 
                     if (id.Verdict == TransportAttributes.Verdict.UnknownKey)
                     {
                         unknownKeys.Add(TransportAttributes.SigningKeyId(message)!);
-                        left.Add(message.ReceiptHandle);
+                        unknownKeyCount++;
+                        left.Add(entry.ReasonCode);
+                        release.Add(message.ReceiptHandle);
                         continue;
                     }
 
-                    outgoing.Add((message, signer.Sign(id.RowKey, id.SentTimestampMs)));
+                    outgoing.Add((message, entry.ReasonCode, signer.Sign(id.RowKey, id.SentTimestampMs)));
                 }
 
                 foreach (var chunk in SqsBatches.Chunks(outgoing, m => SqsBatches.Size(m.Message.Body, m.Attributes)))
@@ -104,51 +117,55 @@ public static class ErrorQueueRedrive
                         cancellationToken).ConfigureAwait(false);
 
                     // Only what login-queue accepted leaves the error queue; the rest shows up again after 60 s.
-                    var accepted = (sent.Successful ?? []).Select(s => chunk[SqsBatches.Index(s.Id)].Message).ToList();
-                    failed += chunk.Length - accepted.Count;
-                    if (accepted.Count > 0)
+                    var acceptedAt = (sent.Successful ?? []).Select(s => SqsBatches.Index(s.Id)).ToHashSet();
+                    for (var i = 0; i < chunk.Length; i++)
+                    {
+                        (acceptedAt.Contains(i) ? moved : left).Add(chunk[i].Reason);
+                    }
+
+                    failed += chunk.Length - acceptedAt.Count;
+                    if (acceptedAt.Count > 0)
                     {
                         var deleted = await sqs.DeleteMessageBatchAsync(
-                            SqsBatches.Delete(queues.Error, accepted.Select(m => m.ReceiptHandle)),
+                            SqsBatches.Delete(queues.Error, acceptedAt.Order().Select(i => chunk[i].Message.ReceiptHandle)),
                             cancellationToken).ConfigureAwait(false);
 
                         // Sent but still in the error queue: it shows up there again, and its row is keyed on the original id.
                         notDeleted += deleted.Failed?.Count ?? 0;
                     }
-
-                    moved += accepted.Count;
                 }
 
                 if (rate is { } perSecond)
                 {
-                    var due = TimeSpan.FromSeconds((double)moved / perSecond) - clock.Elapsed;
+                    var due = TimeSpan.FromSeconds((double)moved.Total / perSecond) - clock.Elapsed;
                     if (due > TimeSpan.Zero)
                     {
                         await Task.Delay(due, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
-                progress.Report(moved);
+                progress.Report(moved.Total);
             }
         }
         finally
         {
             // What stays behind is visible again at once, for the next run and the consumer's error-queue gauge.
-            foreach (var chunk in SqsBatches.Chunks(left))
+            foreach (var chunk in SqsBatches.Chunks(release))
             {
                 await sqs.ChangeMessageVisibilityBatchAsync(SqsBatches.Visibility(queues.Error, chunk, 0), CancellationToken.None).ConfigureAwait(false);
             }
         }
 
-        progress.Complete(moved);
+        progress.Complete(moved.Total);
 
         var refused = failed > 0 ? $", {failed} sends refused (still in the error queue)" : string.Empty;
         var undeleted = notDeleted > 0 ? $", {notDeleted} sent but not deleted from the error queue (they will show there again; each is stored once)" : string.Empty;
-        await output.WriteLineAsync(Invariant($"dlq redrive: done: {moved - notDeleted} moved back to login-queue{refused}{undeleted}")).ConfigureAwait(false);
+        var passedOver = filter.IsEverything ? string.Empty : Invariant($", {left.Total - failed - unknownKeyCount - unverifiable} left that the filter passed over");
+        await output.WriteLineAsync(Invariant($"dlq redrive: done: {moved.Total - notDeleted} moved back to login-queue{refused}{undeleted}{passedOver}")).ConfigureAwait(false);
         if (unknownKeys.Count > 0)
         {
             await output.WriteLineAsync(Invariant(
-                $"dlq redrive: left {left.Count - unverifiable} signed under key(s) {string.Join(", ", unknownKeys)} that Masking:Keys does not hold: moved now they would be stored as new rows. Add the key(s) back (they verify only while another key is active) and run again.")).ConfigureAwait(false);
+                $"dlq redrive: left {unknownKeyCount} signed under key(s) {string.Join(", ", unknownKeys)} that Masking:Keys does not hold: moved now they would be stored as new rows. Add the key(s) back (they verify only while another key is active) and run again.")).ConfigureAwait(false);
         }
 
         if (unverifiable > 0)
@@ -157,7 +174,7 @@ public static class ErrorQueueRedrive
                 $"dlq redrive: left {unverifiable} SNS notifications whose signature could not be checked now (SNS's signing certificate out of reach); run again.")).ConfigureAwait(false);
         }
 
-        return failed + notDeleted + left.Count > 0 ? 1 : 0;
+        return new Outcome(failed + notDeleted + unknownKeyCount + unverifiable > 0 ? 1 : 0, moved, left);
     }
 
     private static async Task<long> DepthAsync(IAmazonSQS sqs, string url, CancellationToken cancellationToken)

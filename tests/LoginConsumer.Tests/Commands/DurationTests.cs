@@ -10,6 +10,7 @@ public sealed class DurationTests
     [InlineData("2m", 120)]
     [InlineData("1.5m", 90)]
     [InlineData("1h", 3600)]
+    [InlineData("7d", 604800)]
     [InlineData("00:02:00", 120)]
     [InlineData("0", 0)]
     public void TryParse_ShortFormsAndDotNetForm_Parse(string text, int seconds)
@@ -31,7 +32,7 @@ public sealed class DurationTests
         var root = LoginConsumerCommands.Create();
         Assert.Empty(root.Parse(["migrate", "--wait", "2m"]).Errors);
         var refused = root.Parse(["migrate", "--wait", "soon"]);
-        Assert.Contains(refused.Errors, e => e.Message.Contains("90s, 2m, 1h or 00:02:00", StringComparison.Ordinal));
+        Assert.Contains(refused.Errors, e => e.Message.Contains("90s, 2m, 1h, 7d or 00:02:00", StringComparison.Ordinal));
     }
 
     [Fact]
