@@ -34,6 +34,7 @@ public sealed partial class SqsMessageHandler(
         using var span = !telemetry.ActivitySource.HasListeners() ? null : telemetry.ActivitySource.StartActivity(
             ActivityKind.Consumer,
             tags: [new("messaging.system", "aws_sqs"), new("messaging.operation.type", "process"), new("messaging.destination.name", _options.QueueName), new("messaging.message.id", message.MessageId), new("messaging.aws_sqs.receive_count", receiveCount)],
+            links: ProducerTrace.LinksOf(message),
             name: "process " + _options.QueueName);
         if (receiveCount > 1)
         {

@@ -47,7 +47,8 @@ public sealed partial class SqsReceiveLoop(
     /// </summary>
     private static readonly TimeSpan ReceiveStopDelay = TimeSpan.FromSeconds(1);
 
-    private static readonly List<string> SystemAttributes = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName];
+    private static readonly List<string> SystemAttributes = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName, ProducerTrace.AwsTraceHeaderName];
+    private static readonly List<string> MessageAttributes = [.. TransportAttributes.Carried, ProducerTrace.TraceParentName, ProducerTrace.TraceStateName];
 
     private readonly SqsOptions _options = options.Value;
     private readonly InFlightLimiter _inFlight = new(options.Value.MaxInFlight);
@@ -78,7 +79,7 @@ public sealed partial class SqsReceiveLoop(
         WaitTimeSeconds = waitSeconds,
         VisibilityTimeout = visibilityTimeoutSeconds,
         MessageSystemAttributeNames = SystemAttributes,
-        MessageAttributeNames = TransportAttributes.Carried,
+        MessageAttributeNames = MessageAttributes,
     };
 
     private void Progress() => Volatile.Write(ref _lastProgressTicks, time.GetUtcNow().UtcTicks);

@@ -21,6 +21,9 @@ namespace LoginConsumer.IntegrationTests.Infrastructure;
 /// moves each message as a new message, with a new MessageId and a new SentTimestamp; its message attributes are
 /// kept.</item>
 /// <item>An action denied by IAM or the queue policy: answered with <c>AccessDenied</c> (HTTP 403), as SQS does.</item>
+/// <item>The <c>AWSTraceHeader</c> message system attribute (fauxqs drops it): the only system attribute a producer
+/// can set, with SendMessage's or SendMessageBatch's <c>MessageSystemAttributes</c>, and returned by ReceiveMessage
+/// when <c>MessageSystemAttributeNames</c> asks for it or for <c>All</c>.</item>
 /// </list>
 /// </summary>
 public sealed class SqsFront : IAsyncDisposable
@@ -32,6 +35,7 @@ public sealed class SqsFront : IAsyncDisposable
     private readonly ConcurrentDictionary<string, byte> _denied = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MoveTask> _tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _traceHeaders = new(StringComparer.Ordinal);
 
     private SqsFront(WebApplication app, string targetEndpoint)
     {
@@ -123,6 +127,12 @@ public sealed class SqsFront : IAsyncDisposable
 
         using var response = await _forward.SendAsync(request, context.RequestAborted);
         context.Response.StatusCode = (int)response.StatusCode;
+        var answer = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+        if (response.IsSuccessStatusCode && action is "SendMessage" or "SendMessageBatch" or "ReceiveMessage")
+        {
+            answer = TraceHeaders(action, JsonNode.Parse(body)!, answer);
+        }
+
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
             if (!name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && !name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
@@ -131,7 +141,49 @@ public sealed class SqsFront : IAsyncDisposable
             }
         }
 
-        await context.Response.Body.WriteAsync(await response.Content.ReadAsByteArrayAsync(context.RequestAborted), context.RequestAborted);
+        await context.Response.Body.WriteAsync(answer, context.RequestAborted);
+    }
+
+    /// <summary>Keeps each sent message's AWSTraceHeader by its MessageId, and puts it on the messages a receive returns.</summary>
+    private byte[] TraceHeaders(string action, JsonNode request, byte[] answer)
+    {
+        var response = JsonNode.Parse(answer)!;
+        static string? HeaderOf(JsonNode? entry) => (string?)entry?["MessageSystemAttributes"]?["AWSTraceHeader"]?["StringValue"];
+        switch (action)
+        {
+            case "SendMessage" when HeaderOf(request) is { } header:
+                _traceHeaders[(string)response["MessageId"]!] = header;
+                return answer;
+            case "SendMessageBatch":
+                var headers = (request["Entries"]?.AsArray() ?? []).Where(e => HeaderOf(e) is not null).ToDictionary(e => (string)e!["Id"]!, e => HeaderOf(e)!);
+                foreach (var sent in response["Successful"]?.AsArray() ?? [])
+                {
+                    if (headers.TryGetValue((string)sent!["Id"]!, out var value))
+                    {
+                        _traceHeaders[(string)sent["MessageId"]!] = value;
+                    }
+                }
+
+                return answer;
+            case "ReceiveMessage":
+                var asked = (request["MessageSystemAttributeNames"]?.AsArray() ?? []).Concat(request["AttributeNames"]?.AsArray() ?? []).Select(n => (string?)n);
+                if (!asked.Any(n => n is "AWSTraceHeader" or "All") || response["Messages"] is not JsonArray messages)
+                {
+                    return answer;
+                }
+
+                foreach (var message in messages)
+                {
+                    if (_traceHeaders.TryGetValue((string)message!["MessageId"]!, out var header))
+                    {
+                        (message["Attributes"] ??= new JsonObject())["AWSTraceHeader"] = header;
+                    }
+                }
+
+                return Encoding.UTF8.GetBytes(response.ToJsonString());
+            default:
+                return answer;
+        }
     }
 
     private async Task StartMoveTaskAsync(HttpContext context, JsonNode request)
