@@ -168,7 +168,7 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         var objects = await ObjectsAsync("production");
         var deployment = objects.Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "loginconsumer");
         var podLabels = deployment["spec"]!["template"]!["metadata"]!["labels"]!.AsObject();
-        var monitor = objects.Single(o => (string?)o["kind"] == "PodMonitor")["spec"]!;
+        var monitor = objects.Single(o => (string?)o["kind"] == "PodMonitor" && (string?)o["metadata"]!["name"] == "loginconsumer")["spec"]!;
         Assert.All(monitor["selector"]!["matchLabels"]!.AsObject(), kv => Assert.Equal((string?)kv.Value, (string?)podLabels[kv.Key]));
         var port = (string)monitor["podMetricsEndpoints"]![0]!["port"]!;
         Assert.Contains(deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["ports"]!.AsArray(), p => (string?)p!["name"] == port);
@@ -192,6 +192,42 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         var dashboard = objects.Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["labels"]?["grafana_dashboard"] == "1");
         var json = (string)dashboard["data"]!.AsObject().Single().Value!;
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "deploy", "monitoring", "grafana-dashboard.json"))), JsonNode.Parse(json)));
+    }
+
+    [Fact]
+    public async Task Production_RunbookBase_ComesFromRunbooksEnvAloneAndTheErrorQueueAgeFromCloudWatch()
+    {
+        var copy = Path.Combine(Path.GetTempPath(), "loginconsumer-deploy-" + Guid.NewGuid().ToString("N"));
+        CopyDirectory(Path.Combine(RepoPaths.Root, "deploy"), copy);
+        try
+        {
+            const string Base = "https://wiki.example.org/teams/data/loginconsumer-operations";
+            await File.WriteAllTextAsync(Path.Combine(copy, "monitoring", "runbooks.env"), "RUNBOOK_BASE=" + Base + "\n");
+            var objects = await ObjectsAsync("production", copy);
+            var rules = objects.Single(o => (string?)o["kind"] == "PrometheusRule")["spec"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).ToList();
+            var alerts = rules.Where(r => r!["alert"] is not null).ToList();
+            Assert.NotEmpty(alerts);
+            Assert.All(alerts, r => Assert.Equal(Base + "#" + ((string)r!["alert"]!).ToLowerInvariant(), (string?)r["annotations"]!["runbook_url"]));
+            Assert.DoesNotContain(objects, o => ((string?)o["metadata"]!["name"])?.StartsWith("loginconsumer-runbooks", StringComparison.Ordinal) == true); // never applied
+
+            // The CloudWatch exporter: its PodMonitor keeps SQS's ApproximateAgeOfOldestMessage under the name the
+            // recording rule reads; its service account carries a role of its own.
+            var monitor = objects.Single(o => (string?)o["kind"] == "PodMonitor" && (string?)o["metadata"]!["name"] == "loginconsumer-cloudwatch")["spec"]!;
+            var renamed = (string)monitor["podMetricsEndpoints"]![0]!["metricRelabelings"]!.AsArray().Single(r => (string?)r!["targetLabel"] == "__name__")!["replacement"]!;
+            var record = rules.Single(r => (string?)r!["record"] == "loginconsumer:error_queue_oldest_age_seconds:max")!;
+            Assert.Contains(renamed, (string)record["expr"]!, StringComparison.Ordinal);
+            var exporter = objects.Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "loginconsumer-cloudwatch");
+            Assert.All(monitor["selector"]!["matchLabels"]!.AsObject(), kv => Assert.Equal((string?)kv.Value, (string?)exporter["spec"]!["template"]!["metadata"]!["labels"]![kv.Key]));
+            var account = objects.Single(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == (string?)exporter["spec"]!["template"]!["spec"]!["serviceAccountName"]);
+            Assert.Matches("^arn:aws:iam::[0-9]{12}:role/loginconsumer-cloudwatch$", (string?)account["metadata"]!["annotations"]!["eks.amazonaws.com/role-arn"]);
+            var config = (string)objects.Single(o => (string?)o["kind"] == "ConfigMap" && ((string?)o["metadata"]!["name"])!.StartsWith("loginconsumer-cloudwatch-", StringComparison.Ordinal))["data"]!["config.yml"]!;
+            Assert.Contains("ApproximateAgeOfOldestMessage", config, StringComparison.Ordinal);
+            Assert.Contains("login-queue_error", config, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
     }
 
     [Fact]
@@ -265,7 +301,7 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         Assert.Contains("SSL Mode=VerifyFull", tls, StringComparison.Ordinal);
         var root = tls.Split(';').Select(p => p.Split('=', 2)).Single(p => p[0] == "Root Certificate")[1];
 
-        foreach (var workload in objects.Where(o => (string?)o["kind"] is "Deployment" or "Job"))
+        foreach (var workload in objects.Where(o => (string?)o["kind"] is "Deployment" or "Job" && (string?)o["metadata"]!["labels"]?["app.kubernetes.io/name"] == "loginconsumer"))
         {
             var pod = workload["spec"]!["template"]!["spec"]!;
             var container = pod["containers"]![0]!;

@@ -38,7 +38,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
                 .SelectMany(t => t!["alert_rule_test"]?.AsArray() ?? [])
                 .Select(c => (Alert: (string)c!["alertname"]!, Fires: c["exp_alerts"]!.AsArray().Count > 0))
                 .ToList();
-            Assert.Equal(7, alerts.Count);
+            Assert.Equal(8, alerts.Count);
             foreach (var alert in alerts)
             {
                 Assert.True(cases.Contains((alert, true)), $"no promtool case where {alert} fires");
@@ -106,6 +106,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
         var sending = SendUnderLoadAsync(scope, load.Token);
         var queries = DashboardQueries().Select(q => (What: "dashboard", Query: q))
             .Concat((await RulesIn(directory)).Where(r => r["alert"] is not null).SelectMany(r => AlertOperands((string)r["expr"]!).Select(q => (What: "alert " + (string)r["alert"]!, Query: q))))
+            .Where(q => !q.Query.Contains("kube_", StringComparison.Ordinal)) // kube-state-metrics' series: no cluster here, promtool's cases cover them
             .ToList();
         try
         {
@@ -137,7 +138,7 @@ public sealed partial class MonitoringTests(ITestOutputHelper output)
             // The rules were evaluated without error, and the one whose condition the load makes true is pending:
             // the poison message is in the error queue (it fires after its 5 minutes).
             var rules = (await GetAsync(api + "rules"))["data"]!["groups"]!.AsArray().SelectMany(g => g!["rules"]!.AsArray()).ToList();
-            Assert.Equal(7, rules.Count);
+            Assert.Equal(9, rules.Count); // 8 alerts and the oldest-age recording rule
             Assert.All(rules, r => Assert.True((string?)r!["health"] == "ok", $"{r["name"]}: {r["health"]} {r["lastError"]}"));
             await Poll.UntilAsync(
                 async () => (await GetAsync(api + "alerts"))["data"]!["alerts"]!.AsArray().Any(a => (string?)a!["labels"]!["alertname"] == "LoginConsumerErrorQueueNotEmpty" && (string?)a["state"] == "pending"),
