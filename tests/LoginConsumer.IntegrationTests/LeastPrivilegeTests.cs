@@ -12,12 +12,14 @@ public sealed class LeastPrivilegeTests : IAsyncLifetime
     private TestScope _scope = null!;
     private string _migrator = null!;
     private string _runtime = null!;
+    private string _reader = null!;
 
     public async Task InitializeAsync()
     {
         _scope = await TestScope.CreateAsync(migrate: false);
         _migrator = "m_" + _scope.DatabaseName;
         _runtime = "r_" + _scope.DatabaseName;
+        _reader = "ro_" + _scope.DatabaseName;
     }
 
     public async Task DisposeAsync() => await _scope.DisposeAsync();
@@ -64,6 +66,46 @@ public sealed class LeastPrivilegeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadOnlyRole_RunsSummaryAndCanWriteNothing()
+    {
+        await RunRolesScriptAsync();
+        var migrate = await _scope.RunConsumerAsync(["migrate"], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__LoginDbMigrations"] = ConnectionAs(_migrator),
+            ["Migrations__RuntimeRole"] = _runtime,
+            ["Migrations__ReadOnlyRole"] = _reader,
+        });
+        Assert.True(migrate.ExitCode == 0, migrate.Output);
+        await _scope.SendAsync(NumberedLogins.Bodies(Prefix, 5).Append("[]"));
+        Assert.Equal(0, (await _scope.RunConsumerAsync(["run", "--until-empty"], new Dictionary<string, string?> { ["ConnectionStrings__LoginDb"] = ConnectionAs(_runtime) })).ExitCode);
+
+        var summary = await _scope.RunConsumerAsync(["summary", "-o", "json"], new Dictionary<string, string?> { ["ConnectionStrings__LoginDb"] = ConnectionAs(_reader) });
+        Assert.True(summary.ExitCode == 0, summary.Output);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(summary.Output[summary.Output.IndexOf('{', StringComparison.Ordinal)..])!;
+        Assert.Equal(5, (int)json["rows"]!);
+        Assert.Equal(1, (int)json["error_queue_messages"]!);
+
+        // Read-only by default, and without the privileges even when a session turns that off.
+        var readOnly = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsAsync(_reader, "INSERT INTO user_logins (message_id, user_id) VALUES ('x', 'x')"));
+        Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, readOnly.SqlState);
+        foreach (var forbidden in new[]
+        {
+            "INSERT INTO user_logins (message_id, user_id) VALUES ('x', 'x')",
+            "UPDATE user_logins SET locale = 'x'",
+            "DELETE FROM user_logins",
+            "TRUNCATE user_logins",
+            "CREATE TABLE sneaky (x int)",
+            "SELECT count(*) FROM \"__EFMigrationsHistory\"",
+        })
+        {
+            var denied = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsAsync(_reader, "BEGIN READ WRITE; " + forbidden + "; COMMIT"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
+        }
+
+        Assert.Equal(5L, await ScalarAsAsync(_reader, "SELECT count(*) FROM user_logins"));
+    }
+
+    [Fact]
     public async Task RolesScript_GivenAPasswordInsteadOfAVerifier_RefusesAndSetsNothing()
     {
         var refused = await RunRolesScriptAsync(runtimeVerifier: "r-secret");
@@ -91,6 +133,7 @@ public sealed class LeastPrivilegeTests : IAsyncLifetime
         {
             "-h", "127.0.0.1", "-p", _scope.Services.PostgresPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", _scope.DatabaseName,
             "-v", "migrator=" + _migrator, "-v", "runtime=" + _runtime, "-v", "migrator_verifier=" + RuntimeVerifier.Replace("A01s", "B01s", StringComparison.Ordinal), "-v", "runtime_verifier=" + runtimeVerifier,
+            "-v", "reader=" + _reader, "-v", "reader_verifier=" + RuntimeVerifier.Replace("A01s", "C01s", StringComparison.Ordinal),
             "-f", Path.Combine(RepoPaths.Root, "deploy", "sql", "roles.sql"),
         })
         {

@@ -16,6 +16,7 @@ namespace LoginConsumer.Commands;
 public static partial class MigrateCommand
 {
     public const string RuntimeRoleSetting = "Migrations:RuntimeRole";
+    public const string ReadOnlyRoleSetting = "Migrations:ReadOnlyRole";
 
     public static Command Create()
     {
@@ -80,6 +81,31 @@ public static partial class MigrateCommand
 #pragma warning restore EF1003
                 LogGranted(logger, role, table);
             }
+
+            if (builder.Configuration[ReadOnlyRoleSetting] is { Length: > 0 } reader)
+            {
+                if (!RoleName().IsMatch(reader))
+                {
+                    throw new InvalidOperationException($"{ReadOnlyRoleSetting} must be a plain PostgreSQL role name (letters, digits, '_').");
+                }
+
+                // What `summary` reads, and nothing else: SELECT on the table. Anything granted before is revoked first,
+                // as for the runtime role. The name was matched against a plain identifier above.
+                var table = UserLoginConfiguration.TableName;
+#pragma warning disable EF1003
+                await context.Database.ExecuteSqlRawAsync(
+                    "BEGIN; "
+                    + "REVOKE ALL ON " + table + " FROM \"" + reader + "\"; "
+                    + "REVOKE ALL ON \"__EFMigrationsHistory\" FROM \"" + reader + "\"; "
+                    + "DO $$ DECLARE c name; BEGIN "
+                    + "FOR c IN SELECT attname FROM pg_attribute WHERE attrelid = '" + table + "'::regclass AND attnum > 0 AND NOT attisdropped LOOP "
+                    + "EXECUTE format('REVOKE ALL (%I) ON " + table + " FROM %I', c, '" + reader + "'); END LOOP; END $$; "
+                    + "GRANT SELECT ON " + table + " TO \"" + reader + "\"; "
+                    + "COMMIT;",
+                    cancellationToken).ConfigureAwait(false);
+#pragma warning restore EF1003
+                LogGrantedReadOnly(logger, reader, table);
+            }
         }
 
         return 0;
@@ -109,6 +135,9 @@ public static partial class MigrateCommand
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "PostgreSQL does not accept connections yet (attempt {Attempt}); trying again in {Pause}")]
     private static partial void LogWaiting(ILogger logger, int attempt, TimeSpan pause);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Revoked every other privilege of {Role} on {Table}, then granted it SELECT (read-only, for summary)")]
+    private static partial void LogGrantedReadOnly(ILogger logger, string role, string table);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Revoked every other privilege of {Role} on {Table}, then granted it INSERT, SELECT on message_id, and SELECT on the migrations history")]
     private static partial void LogGranted(ILogger logger, string role, string table);

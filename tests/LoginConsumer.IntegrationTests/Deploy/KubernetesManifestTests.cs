@@ -49,7 +49,7 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         var objects = await ObjectsAsync(overlay);
         var ours = objects.Where(o => (string?)o["metadata"]?["labels"]?["app.kubernetes.io/name"] == "loginconsumer").ToList();
         var workloads = ours.Where(o => (string?)o["kind"] is "Deployment" or "Job").ToList();
-        Assert.Equal(2, workloads.Count);
+        Assert.Equal(3, workloads.Count); // the consumer, the migrate Job, the operators' toolbox
 
         foreach (var workload in workloads)
         {
@@ -71,7 +71,7 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
             }
         }
 
-        var consumer = workloads.Single(w => (string?)w["kind"] == "Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
+        var consumer = workloads.Single(w => (string?)w["kind"] == "Deployment" && !IsOperator(w))["spec"]!["template"]!["spec"]!["containers"]![0]!;
         Assert.Equal("/health/live", (string?)consumer["livenessProbe"]?["httpGet"]?["path"]);
         Assert.Equal("/health/live", (string?)consumer["startupProbe"]?["httpGet"]?["path"]);
         Assert.Equal("/health/ready", (string?)consumer["readinessProbe"]?["httpGet"]?["path"]);
@@ -231,6 +231,46 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Production_OperatorToolbox_IdlesAtZeroAsItsOwnRoleWithTheReleasesImageSettingsAndTheReadOnlyDatabaseRole()
+    {
+        var objects = await ObjectsAsync("production");
+        var consumer = objects.Single(o => (string?)o["kind"] == "Deployment" && (string?)o["metadata"]!["name"] == "loginconsumer");
+        var toolbox = objects.Single(IsOperator);
+        Assert.Equal(0, (int)toolbox["spec"]!["replicas"]!);
+        var pod = toolbox["spec"]!["template"]!["spec"]!;
+        var container = pod["containers"]![0]!;
+        Assert.Equal((string?)consumer["spec"]!["template"]!["spec"]!["containers"]![0]!["image"], (string?)container["image"]);
+        Assert.Equal(ConfigMapNameOf(consumer), ConfigMapNameOf(toolbox));
+        Assert.Equal(["sleep", "infinity"], container["command"]!.AsArray().Select(c => (string)c!));
+        Assert.StartsWith("/app:", (string?)container["env"]!.AsArray().Single(e => (string?)e!["name"] == "PATH")!["value"], StringComparison.Ordinal);
+
+        // The read-only database role that migrate grants (Migrations__ReadOnlyRole), with its own password.
+        var settings = SettingsOf(objects, "Deployment");
+        Assert.Equal((string?)settings["DB_READER_USER"], (string?)settings["Migrations__ReadOnlyRole"]);
+        var env = container["env"]!.AsArray();
+        Assert.Contains("Username=$(DB_READER_USER)", (string?)env.Single(e => (string?)e!["name"] == "ConnectionStrings__LoginDb")!["value"], StringComparison.Ordinal);
+        Assert.Equal("reader-password", (string?)env.Single(e => (string?)e!["name"] == "PGPASSWORD")!["valueFrom"]!["secretKeyRef"]!["key"]);
+
+        // Its own service account and IAM role: deploy/iam's operator policy, trusted for exactly this account.
+        var accountName = (string)pod["serviceAccountName"]!;
+        Assert.NotEqual((string?)consumer["spec"]!["template"]!["spec"]!["serviceAccountName"], accountName);
+        var account = objects.Single(o => (string?)o["kind"] == "ServiceAccount" && (string?)o["metadata"]!["name"] == accountName);
+        var roleArn = (string)account["metadata"]!["annotations"]!["eks.amazonaws.com/role-arn"]!;
+        Assert.Matches("^arn:aws:iam::[0-9]{12}:role/loginconsumer-operator$", roleArn);
+        var iam = Path.Combine(RepoPaths.Root, "deploy", "iam");
+        var trust = await File.ReadAllTextAsync(Path.Combine(iam, "operator-trust-policy-irsa.json"));
+        Assert.Contains($"system:serviceaccount:{(string?)account["metadata"]!["namespace"]}:{accountName}", trust, StringComparison.Ordinal);
+
+        // The policy allows what the dlq commands and summary call, and no move task (dlq redrive never uses one).
+        var policy = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(iam, "operator-policy.json")))!["Statement"]!.AsArray();
+        string[] Allowed(string queue) => [.. policy.Where(st => ((string)st!["Resource"]!).EndsWith(":" + queue, StringComparison.Ordinal)).SelectMany(st => st!["Action"]!.AsArray()).Select(a => (string)a!)];
+        Assert.Equal(
+            ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:PurgeQueue", "sqs:ReceiveMessage"],
+            Allowed("login-queue_error").Order());
+        Assert.Equal(["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"], Allowed("login-queue").Order());
+    }
+
+    [Fact]
     public async Task Production_CreatesItsNamespaceAutoscalesThroughARoleOfKedasOwnAndTheServiceAccountCarriesTheConsumersRole()
     {
         var objects = await ObjectsAsync("production");
@@ -342,9 +382,9 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         var objects = await ObjectsAsync(overlay);
         var containers = objects.Where(o => (string?)o["kind"] is "Deployment" or "Job")
             .SelectMany(w => w["spec"]!["template"]!["spec"]!["containers"]!.AsArray())
-            .Where(c => (string?)c!["name"] is "consumer" or "migrate")
+            .Where(c => (string?)c!["name"] is "consumer" or "migrate" or "operator")
             .ToList();
-        Assert.Equal(2, containers.Count);
+        Assert.Equal(3, containers.Count);
         foreach (var container in containers)
         {
             var env = container!["env"]!.AsArray();
@@ -364,7 +404,7 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
     /// <summary>The data of the ConfigMap the one workload of <paramref name="kind"/> takes its settings from (generated names carry a hash).</summary>
     private static JsonNode SettingsOf(List<JsonNode> objects, string kind)
     {
-        var name = ConfigMapNameOf(objects.Single(o => (string?)o["kind"] == kind && (string?)o["metadata"]!["labels"]?["app.kubernetes.io/name"] == "loginconsumer"));
+        var name = ConfigMapNameOf(objects.Single(o => (string?)o["kind"] == kind && (string?)o["metadata"]!["labels"]?["app.kubernetes.io/name"] == "loginconsumer" && !IsOperator(o)));
         return objects.Single(o => (string?)o["kind"] == "ConfigMap" && (string?)o["metadata"]!["name"] == name)["data"]!;
     }
 
@@ -372,7 +412,9 @@ public sealed partial class KubernetesManifestTests(ITestOutputHelper output)
         (string)workload["spec"]!["template"]!["spec"]!["containers"]![0]!["envFrom"]!.AsArray().Single(e => e!["configMapRef"] is not null)!["configMapRef"]!["name"]!;
 
     private static string NameOf(List<JsonNode> objects, string kind) =>
-        (string)objects.Single(o => (string?)o["kind"] == kind && (string?)o["metadata"]!["labels"]?["app.kubernetes.io/name"] == "loginconsumer")["metadata"]!["name"]!;
+        (string)objects.Single(o => (string?)o["kind"] == kind && (string?)o["metadata"]!["labels"]?["app.kubernetes.io/name"] == "loginconsumer" && !IsOperator(o))["metadata"]!["name"]!;
+
+    private static bool IsOperator(JsonNode workload) => (string?)workload["kind"] == "Deployment" && (string?)workload["metadata"]!["name"] == "loginconsumer-operator";
 
     private static string GitHubAnchor(string heading) =>
         new string([.. heading.Trim().ToLowerInvariant().Where(c => char.IsLetterOrDigit(c) || c is ' ' or '-' or '_')]).Replace(' ', '-');

@@ -24,6 +24,7 @@ public sealed partial class DocsCheckTests
         "ConnectionStrings:LoginDb", "ConnectionStrings:LoginDbMigrations", "HostOptions:ShutdownTimeout", "HostOptions:ServicesStartConcurrently",
         "Logging:Console:FormatterName", "Logging:LogLevel:LoginConsumer", "Logging:LogLevel:Default", "Masking:Keys",
         MigrateCommand.RuntimeRoleSetting,
+        MigrateCommand.ReadOnlyRoleSetting,
     };
 
     // Files and folders that may send a reader to a test class by name.
