@@ -44,6 +44,7 @@ public static class LoginConsumerServiceCollectionExtensions
 
         services.AddOptions<StartupOptions>().BindConfiguration(StartupOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StartupOptions>, StartupOptionsValidator>();
+        services.AddSingleton<FatalStop>();
         services.AddHostedService<DatabaseStartupCheck>();
         services.AddSingleton(mode);
         services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
@@ -134,9 +135,11 @@ public static class LoginConsumerServiceCollectionExtensions
     public static IHostApplicationBuilder AddLoginDatabase(this IHostApplicationBuilder builder, string connectionStringName)
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionStringName);
+        var used = connectionStringName;
         if (string.IsNullOrWhiteSpace(connectionString) && connectionStringName == MigrationConnectionStringName)
         {
             connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
+            used = ConnectionStringName;
         }
 
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -144,7 +147,21 @@ public static class LoginConsumerServiceCollectionExtensions
             throw new OptionsValidationException(
                 $"ConnectionStrings:{ConnectionStringName}",
                 typeof(string),
-                [$"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName})."]);
+                [$"ConnectionStrings:{ConnectionStringName} is not set (environment variable ConnectionStrings__{ConnectionStringName})."]);
+        }
+
+        // A string that does not parse is a setting to fix, named; never shown, as it may hold a password.
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+        {
+            var keyword = (ex as ArgumentException)?.ParamName;
+            throw new Commands.SettingException(
+                $"ConnectionStrings:{used} (environment variable ConnectionStrings__{used}) is not a PostgreSQL connection string: "
+                + (keyword is { Length: > 0 } ? $"its keyword '{keyword}' is unknown or its value does not fit." : "it does not parse as keyword=value pairs.")
+                + " It takes e.g. Host=db;Port=5432;Database=logins;Username=loginconsumer_runtime (the password from PGPASSWORD).");
         }
 
         // migrate's own check for mapping changes that no migration holds needs the design-time model, which a Native

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoginConsumer.Hosting;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -26,8 +27,11 @@ public static class PasswordVerifierCommand
             var password = Console.In.ReadLine(); // standard input is the process's own: the parser has no reader for it
             if (string.IsNullOrEmpty(password))
             {
-                parse.InvocationConfiguration.Error.WriteLine("password-verifier: give the password on standard input, e.g. printf '%s\\n' \"$RUNTIME_PASSWORD\" | LoginConsumer password-verifier");
-                return 2;
+                return CommandErrors.Refuse(
+                    parse.InvocationConfiguration.Error,
+                    "password-verifier read no password: standard input was empty.",
+                    "give the password on standard input, e.g. printf '%s\\n' \"$RUNTIME_PASSWORD\" | LoginConsumer password-verifier",
+                    ExitCodes.Usage);
             }
 
             parse.InvocationConfiguration.Output.WriteLine(Verifier(password, RandomNumberGenerator.GetBytes(SaltBytes), Iterations));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoginConsumer.Hosting;
 using System.Globalization;
 
 namespace LoginConsumer.Commands;
@@ -22,8 +23,11 @@ public static class ProbeCommand
                 ?? ListeningUrl(Environment.GetEnvironmentVariable("ASPNETCORE_URLS"), Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS"));
             if (!Uri.TryCreate(text, UriKind.Absolute, out var baseUrl))
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync("probe: --url must be an absolute URL such as http://127.0.0.1:8080").ConfigureAwait(false);
-                return 2;
+                return CommandErrors.Refuse(
+                    parse.InvocationConfiguration.Error,
+                    $"probe: '{text}' is not an absolute URL.",
+                    "give --url as e.g. http://127.0.0.1:8080, or leave it out to use where run listens (ASPNETCORE_URLS, ASPNETCORE_HTTP_PORTS)",
+                    ExitCodes.Usage);
             }
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(4) };

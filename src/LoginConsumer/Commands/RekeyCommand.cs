@@ -32,10 +32,11 @@ public static class RekeyCommand
         var masker = host.Services.GetRequiredService<Masker>();
         if (masker.Algorithm != MaskingAlgorithm.AesGcmSiv)
         {
-            await error.WriteLineAsync(
-                "rekey: refused. Masking:Algorithm is HmacSha256: one-way values cannot be re-computed without their originals. "
-                + "See docs/privacy.md for comparing values across a rotation.").ConfigureAwait(false);
-            return 1;
+            return CommandErrors.Refuse(
+                error,
+                "rekey refused: Masking:Algorithm is HmacSha256, and one-way values cannot be re-computed without their originals.",
+                "only values stored under Masking:Algorithm=AesGcmSiv can be re-keyed; docs/privacy.md says how to compare HMAC values across a rotation",
+                1);
         }
 
         var context = await host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using LoginConsumer.Hosting;
 using LoginConsumer.Sqs;
@@ -28,9 +29,55 @@ public static class RunCommand
         await using (app.ConfigureAwait(false))
         {
             app.MapLoginEndpoints();
-            await HostingAbstractionsHostExtensions.RunAsync(app, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // What had started (the background services) stops before the host is disposed under it. A host that
+                // failed before starting anything may not stop either: what is reported is why it did not start.
+                using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+                {
+#pragma warning disable CA1031
+                    try
+                    {
+                        await app.StopAsync(stopping.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception)
+                    {
+                    }
+#pragma warning restore CA1031
+                }
+
+                if (AddressTaken(ex))
+                {
+                    throw new PortInUseException(ex.Message, ex);
+                }
+
+                throw;
+            }
+
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            if (app.Services.GetService<FatalStop>()?.First is { } fatal)
+            {
+                throw new RunStoppedException(fatal.ExitCode, fatal.Failure);
+            }
         }
 
         return Environment.ExitCode;
+    }
+
+    private static bool AddressTaken(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.AspNetCore.Connections.AddressInUseException || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoginConsumer.Hosting;
 using System.Globalization;
 using System.Text.Json;
 using LoginConsumer.Masking;
@@ -41,8 +42,9 @@ public static class UnmaskCommand
         var keyId = Masker.Describe(masked)?.KeyId;
         if (reason.Length == 0 || reason.Length > MaxReasonLength)
         {
-            Audit(error, time, field, keyId, masked, reason, allowed: false, $"--reason must say why, in 1 to {MaxReasonLength} characters.");
-            return 2;
+            var why = $"--reason must say why, in 1 to {MaxReasonLength} characters.";
+            Audit(error, time, field, keyId, masked, reason, allowed: false, why);
+            return CommandErrors.Refuse(error, "unmask refused: " + why, "name the ticket or request this value is revealed for, e.g. --reason TICKET-123", ExitCodes.Usage);
         }
 
         var builder = LoginConsumerHost.CreateBuilder();
@@ -52,17 +54,15 @@ public static class UnmaskCommand
 
         if (masker.Algorithm != MaskingAlgorithm.AesGcmSiv)
         {
-            Audit(
-                error, time, field, keyId, masked, reason, allowed: false,
-                "Masking:Algorithm is HmacSha256, which is one-way: its values cannot be turned back into the original by anyone, with or without the key. "
-                + "Only values stored under Masking:Algorithm=AesGcmSiv can be unmasked.");
-            return 1;
+            const string OneWay = "Masking:Algorithm is HmacSha256, which is one-way: its values cannot be turned back into the original by anyone, with or without the key.";
+            Audit(error, time, field, keyId, masked, reason, allowed: false, OneWay + " Only values stored under Masking:Algorithm=AesGcmSiv can be unmasked.");
+            return CommandErrors.Refuse(error, "unmask refused: " + OneWay, "only values stored under Masking:Algorithm=AesGcmSiv can be unmasked (docs/privacy.md)", 1);
         }
 
         if (!masker.TryUnmask(field, masked, out var original, out var refusal))
         {
             Audit(error, time, field, keyId, masked, reason, allowed: false, refusal);
-            return 1;
+            return CommandErrors.Refuse(error, "unmask refused: " + refusal, "check --field and --value (the value as stored), and that Masking:Keys holds the key it names", 1);
         }
 
         Audit(error, time, field, keyId, masked, reason, allowed: true, refusal: null);

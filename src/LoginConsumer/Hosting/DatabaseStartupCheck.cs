@@ -17,7 +17,7 @@ public sealed partial class DatabaseStartupCheck(
     IDbContextFactory<LoginDbContext> contextFactory,
     IOptions<StartupOptions> options,
     IOptions<BatchWriterOptions> writerOptions,
-    IHostApplicationLifetime lifetime,
+    FatalStop fatal,
     TimeProvider time,
     ILogger<DatabaseStartupCheck> logger) : BackgroundService
 {
@@ -37,15 +37,18 @@ public sealed partial class DatabaseStartupCheck(
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
         {
+            // Stopping anyway: whatever failed meanwhile is not why.
         }
         catch (Exception ex)
         {
             var error = ex.GetType().Name;
-            LogGaveUp(ex, timeout, error);
-            Environment.ExitCode = DatabaseRefusal.IsFinal(ex) ? ExitCodes.Configuration : ExitCodes.Unreachable;
-            lifetime.StopApplication();
+            LogGaveUp(timeout, error);
+            var final = DatabaseRefusal.IsFinal(ex);
+            fatal.Stop(
+                final ? ex : new Commands.DependencyUnavailableException($"PostgreSQL could not be used within Startup:Timeout {timeout}.", ex),
+                final ? ExitCodes.Configuration : ExitCodes.Unreachable);
         }
     }
 
@@ -56,5 +59,5 @@ public sealed partial class DatabaseStartupCheck(
     private partial void LogReached(int attempt);
 
     [LoggerMessage(EventId = 1903, Level = LogLevel.Critical, Message = "PostgreSQL could not be used at start within Startup:Timeout {Timeout} ({Error}); stopping")]
-    private partial void LogGaveUp(Exception exception, TimeSpan timeout, string error);
+    private partial void LogGaveUp(TimeSpan timeout, string error);
 }

@@ -30,7 +30,7 @@ public sealed partial class SqsReceiveLoop(
     LoopSupervisor supervisor,
     LoginConsumerTelemetry telemetry,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
+    FatalStop fatal,
     IOptions<SqsOptions> options,
     IOptions<StartupOptions> startup,
     ILogger<SqsReceiveLoop> logger) : BackgroundService
@@ -366,9 +366,12 @@ public sealed partial class SqsReceiveLoop(
             var left = timeout - time.GetElapsedTime(start);
             if (!transient || left <= TimeSpan.Zero)
             {
-                LogTopologyFailed(failure, round, timeout);
-                Environment.ExitCode = transient ? ExitCodes.Unreachable : ExitCodes.Configuration;
-                lifetime.StopApplication();
+                var described = SqsCallPolicy.Describe(failure);
+                LogTopologyFailed(round, timeout, described);
+
+                fatal.Stop(
+                    transient ? new Commands.DependencyUnavailableException($"SQS did not answer within Startup:Timeout {timeout}.", failure) : failure,
+                    transient ? ExitCodes.Unreachable : ExitCodes.Configuration);
                 return null;
             }
 
@@ -386,8 +389,8 @@ public sealed partial class SqsReceiveLoop(
         }
     }
 
-    [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues ({Rounds} rounds of retries within Startup:Timeout {Timeout}); stopping")]
-    private partial void LogTopologyFailed(Exception exception, int rounds, TimeSpan timeout);
+    [LoggerMessage(EventId = 1306, Level = LogLevel.Critical, Message = "Could not find or create the SQS queues ({Rounds} rounds of retries within Startup:Timeout {Timeout}, {Failure}); stopping")]
+    private partial void LogTopologyFailed(int rounds, TimeSpan timeout, string failure);
 
     [LoggerMessage(EventId = 1308, Level = LogLevel.Warning, Message = "SQS does not answer yet (round {Round}, {Error}); trying again in {Pause}")]
     private partial void LogTopologyWaiting(int round, string error, TimeSpan pause);

@@ -61,7 +61,7 @@ public sealed partial class ErrorQueueMonitor(
             }
             catch (Exception ex)
             {
-                LogPollFailed(ex, options.Value.ErrorQueueName, SqsCallPolicy.Describe(ex));
+                LogPollFailed(options.Value.ErrorQueueName, SqsCallPolicy.Describe(ex));
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
@@ -95,5 +95,5 @@ public sealed partial class ErrorQueueMonitor(
     }
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Warning, Message = "Could not poll the error queue {QueueName} for metrics ({Failure}); trying again on the next tick")]
-    private partial void LogPollFailed(Exception exception, string queueName, string failure);
+    private partial void LogPollFailed(string queueName, string failure);
 }

@@ -63,7 +63,8 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
         await consumer.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
         Assert.Equal(0, consumer.ExitCode);
         var text = await log;
-        Assert.Contains("The database cannot be reached", text, StringComparison.Ordinal);
+        // The readiness check's verdict is not logged per evaluation (HealthChecks' own category is at Critical).
+        Assert.DoesNotContain("Health check database with status Unhealthy", text, StringComparison.Ordinal);
 
         // An outage logs its changes of state, not a line per probe (60 probes in 30 s): down (why) and back; a connection
         // the restart broke may fail one more batch after it.
