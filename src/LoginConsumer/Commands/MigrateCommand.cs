@@ -53,62 +53,56 @@ public static partial class MigrateCommand
             await context.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
             LogMigrated(logger, pending.Count, pending.Count == 0 ? "none" : string.Join(", ", pending));
 
+            // The runtime role: exactly INSERT, and SELECT on the conflict column only (ON CONFLICT (message_id) reads it);
+            // reading the migrations history lets /health/ready tell whether this build's migrations are applied.
             if (builder.Configuration[RuntimeRoleSetting] is { Length: > 0 } role)
             {
-                if (!RoleName().IsMatch(role))
-                {
-                    throw new InvalidOperationException($"{RuntimeRoleSetting} must be a plain PostgreSQL role name (letters, digits, '_').");
-                }
-
-                // Exactly INSERT, and SELECT on the conflict column only: ON CONFLICT (message_id) needs to read it. Reading
-                // the migrations history lets /health/ready tell whether this build's migrations are applied. Whatever
-                // else the role (or PUBLIC) was granted before, on the table or on any of its columns, is revoked first,
-                // so that a used database ends in the same state as a new one. All in one transaction.
-                // A role name cannot be a bind parameter; it was matched against a plain identifier above.
-                var table = UserLoginConfiguration.TableName;
-#pragma warning disable EF1003
-                await context.Database.ExecuteSqlRawAsync(
-                    "BEGIN; "
-                    + "REVOKE ALL ON " + table + " FROM \"" + role + "\", PUBLIC; "
-                    + "REVOKE ALL ON \"__EFMigrationsHistory\" FROM \"" + role + "\", PUBLIC; "
-                    + "DO $$ DECLARE c name; BEGIN "
-                    + "FOR c IN SELECT attname FROM pg_attribute WHERE attrelid = '" + table + "'::regclass AND attnum > 0 AND NOT attisdropped LOOP "
-                    + "EXECUTE format('REVOKE ALL (%I) ON " + table + " FROM %I, PUBLIC', c, '" + role + "'); END LOOP; END $$; "
-                    + "GRANT INSERT ON " + table + " TO \"" + role + "\"; GRANT SELECT (message_id) ON " + table + " TO \"" + role + "\"; "
-                    + "GRANT SELECT ON \"__EFMigrationsHistory\" TO \"" + role + "\"; "
-                    + "COMMIT;",
+                await GrantOnlyAsync(
+                    context, RuntimeRoleSetting, role,
+                    $"GRANT INSERT ON {UserLoginConfiguration.TableName} TO \"{role}\"; GRANT SELECT (message_id) ON {UserLoginConfiguration.TableName} TO \"{role}\"; GRANT SELECT ON \"__EFMigrationsHistory\" TO \"{role}\";",
                     cancellationToken).ConfigureAwait(false);
-#pragma warning restore EF1003
-                LogGranted(logger, role, table);
+                LogGranted(logger, role, UserLoginConfiguration.TableName);
             }
 
+            // The read-only role: what `summary` reads, and nothing else.
             if (builder.Configuration[ReadOnlyRoleSetting] is { Length: > 0 } reader)
             {
-                if (!RoleName().IsMatch(reader))
-                {
-                    throw new InvalidOperationException($"{ReadOnlyRoleSetting} must be a plain PostgreSQL role name (letters, digits, '_').");
-                }
-
-                // What `summary` reads, and nothing else: SELECT on the table. Anything granted before is revoked first,
-                // as for the runtime role. The name was matched against a plain identifier above.
-                var table = UserLoginConfiguration.TableName;
-#pragma warning disable EF1003
-                await context.Database.ExecuteSqlRawAsync(
-                    "BEGIN; "
-                    + "REVOKE ALL ON " + table + " FROM \"" + reader + "\"; "
-                    + "REVOKE ALL ON \"__EFMigrationsHistory\" FROM \"" + reader + "\"; "
-                    + "DO $$ DECLARE c name; BEGIN "
-                    + "FOR c IN SELECT attname FROM pg_attribute WHERE attrelid = '" + table + "'::regclass AND attnum > 0 AND NOT attisdropped LOOP "
-                    + "EXECUTE format('REVOKE ALL (%I) ON " + table + " FROM %I', c, '" + reader + "'); END LOOP; END $$; "
-                    + "GRANT SELECT ON " + table + " TO \"" + reader + "\"; "
-                    + "COMMIT;",
+                await GrantOnlyAsync(
+                    context, ReadOnlyRoleSetting, reader,
+                    $"GRANT SELECT ON {UserLoginConfiguration.TableName} TO \"{reader}\";",
                     cancellationToken).ConfigureAwait(false);
-#pragma warning restore EF1003
-                LogGrantedReadOnly(logger, reader, table);
+                LogGrantedReadOnly(logger, reader, UserLoginConfiguration.TableName);
             }
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Revokes whatever <paramref name="role"/> (or PUBLIC) was granted before, on the table or any of its columns and on the
+    /// migrations history, then runs <paramref name="grants"/>; all in one transaction, so that a used database ends in
+    /// the same state as a new one. A role name cannot be a bind parameter: it is matched against a plain identifier.
+    /// </summary>
+    private static async Task GrantOnlyAsync(LoginDbContext context, string setting, string role, string grants, CancellationToken cancellationToken)
+    {
+        if (!RoleName().IsMatch(role))
+        {
+            throw new SettingException($"{setting} (environment variable {SettingErrors.EnvironmentName(setting)}) must be a plain PostgreSQL role name (letters, digits, '_').");
+        }
+
+        var table = UserLoginConfiguration.TableName;
+#pragma warning disable EF1003
+        await context.Database.ExecuteSqlRawAsync(
+            "BEGIN; "
+            + "REVOKE ALL ON " + table + " FROM \"" + role + "\", PUBLIC; "
+            + "REVOKE ALL ON \"__EFMigrationsHistory\" FROM \"" + role + "\", PUBLIC; "
+            + "DO $$ DECLARE c name; BEGIN "
+            + "FOR c IN SELECT attname FROM pg_attribute WHERE attrelid = '" + table + "'::regclass AND attnum > 0 AND NOT attisdropped LOOP "
+            + "EXECUTE format('REVOKE ALL (%I) ON " + table + " FROM %I, PUBLIC', c, '" + role + "'); END LOOP; END $$; "
+            + grants + " "
+            + "COMMIT;",
+            cancellationToken).ConfigureAwait(false);
+#pragma warning restore EF1003
     }
 
     /// <summary>

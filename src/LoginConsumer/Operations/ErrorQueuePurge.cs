@@ -23,18 +23,8 @@ public static class ErrorQueuePurge
         {
             while (seen < depth)
             {
-                var response = await sqs.ReceiveMessageAsync(
-                    new ReceiveMessageRequest
-                    {
-                        QueueUrl = errorQueueUrl,
-                        MaxNumberOfMessages = (int)Math.Min(SqsBatches.MaxEntries, depth - seen),
-                        WaitTimeSeconds = 0,
-                        VisibilityTimeout = 60,
-                        MessageAttributeNames = ["All"],
-                        MessageSystemAttributeNames = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName],
-                    },
-                    cancellationToken).ConfigureAwait(false);
-                if (response.Messages is not { Count: > 0 } messages)
+                var messages = await ErrorQueueScanner.ReceiveAsync(sqs, errorQueueUrl, depth - seen, cancellationToken).ConfigureAwait(false);
+                if (messages.Count == 0)
                 {
                     break;
                 }

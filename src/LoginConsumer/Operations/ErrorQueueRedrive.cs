@@ -55,18 +55,8 @@ public static class ErrorQueueRedrive
         {
             while (seen < depth && moved.Total < max)
             {
-                var response = await sqs.ReceiveMessageAsync(
-                    new ReceiveMessageRequest
-                    {
-                        QueueUrl = queues.Error,
-                        MaxNumberOfMessages = (int)Math.Min(SqsBatches.MaxEntries, Math.Min(depth - seen, max - moved.Total)),
-                        WaitTimeSeconds = 0,
-                        VisibilityTimeout = 60,
-                        MessageAttributeNames = ["All"],
-                        MessageSystemAttributeNames = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName],
-                    },
-                    cancellationToken).ConfigureAwait(false);
-                if (response.Messages is not { Count: > 0 } messages)
+                var messages = await ErrorQueueScanner.ReceiveAsync(sqs, queues.Error, Math.Min(depth - seen, max - moved.Total), cancellationToken).ConfigureAwait(false);
+                if (messages.Count == 0)
                 {
                     break;
                 }

@@ -21,18 +21,8 @@ public static class ErrorQueueScanner
         {
             while (seen.Count < max)
             {
-                var response = await sqs.ReceiveMessageAsync(
-                    new ReceiveMessageRequest
-                    {
-                        QueueUrl = queueUrl,
-                        MaxNumberOfMessages = Math.Min(SqsBatches.MaxEntries, max - seen.Count),
-                        WaitTimeSeconds = 0,
-                        VisibilityTimeout = 60,
-                        MessageAttributeNames = ["All"],
-                        MessageSystemAttributeNames = SystemAttributes,
-                    },
-                    cancellationToken).ConfigureAwait(false);
-                if (response.Messages is not { Count: > 0 } messages)
+                var messages = await ReceiveAsync(sqs, queueUrl, max - seen.Count, cancellationToken).ConfigureAwait(false);
+                if (messages.Count == 0)
                 {
                     break;
                 }
@@ -55,5 +45,25 @@ public static class ErrorQueueScanner
         }
 
         return [.. seen.Values];
+    }
+
+    /// <summary>
+    /// One receive from the error queue for the operator commands: up to <paramref name="max"/> (at most 10) messages with
+    /// every attribute, hidden for 60 s, no long poll. Empty when the queue has nothing visible.
+    /// </summary>
+    public static async Task<List<Message>> ReceiveAsync(IAmazonSQS sqs, string queueUrl, long max, CancellationToken cancellationToken)
+    {
+        var response = await sqs.ReceiveMessageAsync(
+            new ReceiveMessageRequest
+            {
+                QueueUrl = queueUrl,
+                MaxNumberOfMessages = (int)Math.Min(SqsBatches.MaxEntries, max),
+                WaitTimeSeconds = 0,
+                VisibilityTimeout = 60,
+                MessageAttributeNames = ["All"],
+                MessageSystemAttributeNames = SystemAttributes,
+            },
+            cancellationToken).ConfigureAwait(false);
+        return response.Messages ?? [];
     }
 }
