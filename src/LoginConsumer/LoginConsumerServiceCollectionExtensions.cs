@@ -158,7 +158,7 @@ public static class LoginConsumerServiceCollectionExtensions
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
         {
             var keyword = (ex as ArgumentException)?.ParamName;
-            throw new Commands.SettingException(
+            throw new Hosting.SettingException(
                 $"ConnectionStrings:{used} (environment variable ConnectionStrings__{used}) is not a PostgreSQL connection string: "
                 + (keyword is { Length: > 0 } ? $"its keyword '{keyword}' is unknown or its value does not fit." : "it does not parse as keyword=value pairs.")
                 + " It takes e.g. Host=db;Port=5432;Database=logins;Username=loginconsumer_runtime (the password from PGPASSWORD).");

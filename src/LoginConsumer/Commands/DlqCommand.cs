@@ -61,7 +61,7 @@ public static partial class DlqCommand
                         ["state"] = keys.StateOf(k.KeyId),
                     }))),
                 }).ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Done;
             }
 
             await output.WriteLineAsync(Invariant($"Error queue {QueueName(queues.Error)}: {stats.Visible} visible, {stats.InFlight} in flight")).ConfigureAwait(false);
@@ -81,7 +81,7 @@ public static partial class DlqCommand
                 }
             }
 
-            return 0;
+            return ExitCodes.Done;
         });
         return command;
     }
@@ -120,7 +120,7 @@ public static partial class DlqCommand
             if (parse.GetValue(json) || OutputFormat.IsJson(parse, format))
             {
                 await OutputFormat.WriteAsync(output, new JsonArray([.. shown])).ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Done;
             }
 
             await output.WriteLineAsync(Invariant($"{shown.Count} message(s) from {QueueName(queues.Error)}{(filter.IsEverything ? string.Empty : ", " + filter)}:")).ConfigureAwait(false);
@@ -137,7 +137,7 @@ public static partial class DlqCommand
                 }
             }
 
-            return 0;
+            return ExitCodes.Done;
         });
         return command;
     }
@@ -182,8 +182,9 @@ public static partial class DlqCommand
                 total => new ProgressLine(output, "dlq redrive", total, live, TimeProvider.System, "moved"),
                 output,
                 cancellationToken).ConfigureAwait(false);
-            OperatorAudit.Write(error, "dlq_redrive", "moved", QueueName(queues.Error), filter, dryRun: false, outcome.Moved, outcome.Left, outcome.ExitCode, TimeProvider.System);
-            return outcome.ExitCode;
+            var exitCode = outcome.LeftSomePicked ? ExitCodes.Failed : ExitCodes.Done;
+            OperatorAudit.Write(error, "dlq_redrive", "moved", QueueName(queues.Error), filter, dryRun: false, outcome.Moved, outcome.Left, exitCode, TimeProvider.System);
+            return exitCode;
         });
         return command;
     }
@@ -226,13 +227,13 @@ public static partial class DlqCommand
                 await sqs.PurgeQueueAsync(queues.Error, cancellationToken).ConfigureAwait(false);
                 await output.WriteLineAsync(Invariant($"Purged {name} (about {before.ApproximateNumberOfMessages} messages). SQS may take up to 60 s to finish.")).ConfigureAwait(false);
                 OperatorAudit.Write(error, "dlq_purge", "purged", name, filter, dryRun: false, seen, new ReasonTally(), 0, TimeProvider.System);
-                return 0;
+                return ExitCodes.Done;
             }
 
             var (purged, left) = await ErrorQueuePurge.DeleteMatchingAsync(sqs, queues.Error, filter, TimeProvider.System, cancellationToken).ConfigureAwait(false);
             await output.WriteLineAsync(Invariant($"dlq purge: deleted {purged.Total} from {name} ({filter}): {purged}; left {left.Total}: {left}")).ConfigureAwait(false);
             OperatorAudit.Write(error, "dlq_purge", "purged", name, filter, dryRun: false, purged, left, 0, TimeProvider.System);
-            return 0;
+            return ExitCodes.Done;
         });
         return command;
     }
@@ -284,7 +285,7 @@ public static partial class DlqCommand
         await output.WriteLineAsync(Invariant($"{action.Replace('_', ' ')} --dry-run: would {doing} {matching.Total} ({filter}): {matching}")).ConfigureAwait(false);
         await output.WriteLineAsync(Invariant($"{action.Replace('_', ' ')} --dry-run: would leave {other.Total}: {other}{capped}. Nothing was changed.")).ConfigureAwait(false);
         OperatorAudit.Write(error, action, verb, QueueName(errorQueueUrl), filter, dryRun: true, matching, other, 0, TimeProvider.System);
-        return 0;
+        return ExitCodes.Done;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]

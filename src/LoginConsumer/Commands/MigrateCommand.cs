@@ -75,7 +75,7 @@ public static partial class MigrateCommand
             }
         }
 
-        return 0;
+        return ExitCodes.Done;
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ public static class PasswordVerifierCommand
             }
 
             parse.InvocationConfiguration.Output.WriteLine(Verifier(password, RandomNumberGenerator.GetBytes(SaltBytes), Iterations));
-            return 0;
+            return ExitCodes.Done;
         });
         return command;
     }

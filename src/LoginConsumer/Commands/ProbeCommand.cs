@@ -41,7 +41,7 @@ public static class ProbeCommand
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
                 await parse.InvocationConfiguration.Output.WriteLineAsync("unreachable: " + ex.Message).ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Failed;
             }
         });
         return command;

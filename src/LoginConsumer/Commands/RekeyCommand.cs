@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoginConsumer.Hosting;
 using LoginConsumer.Masking;
 using LoginConsumer.Operations;
 using LoginConsumer.Persistence;
@@ -36,7 +37,7 @@ public static class RekeyCommand
                 error,
                 "rekey refused: Masking:Algorithm is HmacSha256, and one-way values cannot be re-computed without their originals.",
                 "only values stored under Masking:Algorithm=AesGcmSiv can be re-keyed; docs/privacy.md says how to compare HMAC values across a rotation",
-                1);
+                ExitCodes.Failed);
         }
 
         var context = await host.Services.GetRequiredService<IDbContextFactory<LoginDbContext>>().CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -53,7 +54,9 @@ public static class RekeyCommand
                 total => new ProgressLine(output, "rekey", total, live, TimeProvider.System, $"rows re-encrypted under '{ring.Active.Id}'"),
                 output,
                 error,
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken).ConfigureAwait(false)
+                ? ExitCodes.Done
+                : ExitCodes.Failed;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoginConsumer.Hosting;
 using System.Globalization;
 using Amazon.SQS;
 using LoginConsumer.Persistence;
@@ -44,7 +45,7 @@ public static class SendSampleCommand
         if (ifEmpty && await WhatIsThereAsync(host.Services, sqs, queues.Main, cancellationToken).ConfigureAwait(false) is { } there)
         {
             await output.WriteLineAsync($"Sent nothing: {there} (--if-empty).").ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Done;
         }
 
         var bodies = count is { } n ? SampleMessages.Generate(n, seed: 7) : SampleMessages.Fixed();
@@ -52,7 +53,7 @@ public static class SendSampleCommand
         var sent = await SampleSender.SendAllAsync(sqs, queues.Main, bodies, cancellationToken, progress: progress is null ? null : progress.Report).ConfigureAwait(false);
         progress?.Complete(sent);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Sent {sent} messages to {queues.Main}")).ConfigureAwait(false);
-        return 0;
+        return ExitCodes.Done;
     }
 
     /// <summary>What already holds data, or null when both the table and login-queue are empty.</summary>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LoginConsumer.Hosting;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Amazon.SQS;
@@ -40,7 +41,7 @@ public static class SummaryCommand
             await using (context.ConfigureAwait(false))
             {
                 await OutputFormat.WriteAsync(output, await ReadAsJsonAsync(host, context, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Done;
             }
         }
 
@@ -69,7 +70,7 @@ public static class SummaryCommand
             await output.WriteLineAsync(Invariant($"  {error.OriginalMessageId}: {error.ReasonCode}: {error.Reason}")).ConfigureAwait(false);
         }
 
-        return 0;
+        return ExitCodes.Done;
     }
 
     private static async Task<JsonObject> ReadAsJsonAsync(IHost host, LoginDbContext context, CancellationToken cancellationToken)

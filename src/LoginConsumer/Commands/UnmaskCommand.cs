@@ -56,18 +56,18 @@ public static class UnmaskCommand
         {
             const string OneWay = "Masking:Algorithm is HmacSha256, which is one-way: its values cannot be turned back into the original by anyone, with or without the key.";
             Audit(error, time, field, keyId, masked, reason, allowed: false, OneWay + " Only values stored under Masking:Algorithm=AesGcmSiv can be unmasked.");
-            return CommandErrors.Refuse(error, "unmask refused: " + OneWay, "only values stored under Masking:Algorithm=AesGcmSiv can be unmasked (docs/privacy.md)", 1);
+            return CommandErrors.Refuse(error, "unmask refused: " + OneWay, "only values stored under Masking:Algorithm=AesGcmSiv can be unmasked (docs/privacy.md)", ExitCodes.Failed);
         }
 
         if (!masker.TryUnmask(field, masked, out var original, out var refusal))
         {
             Audit(error, time, field, keyId, masked, reason, allowed: false, refusal);
-            return CommandErrors.Refuse(error, "unmask refused: " + refusal, "check --field and --value (the value as stored), and that Masking:Keys holds the key it names", 1);
+            return CommandErrors.Refuse(error, "unmask refused: " + refusal, "check --field and --value (the value as stored), and that Masking:Keys holds the key it names", ExitCodes.Failed);
         }
 
         Audit(error, time, field, keyId, masked, reason, allowed: true, refusal: null);
         output.WriteLine(original);
-        return 0;
+        return ExitCodes.Done;
     }
 
     /// <summary>One JSON line per attempt. It names the value as stored (masked), never the original.</summary>

@@ -47,7 +47,7 @@ public sealed partial class DatabaseStartupCheck(
             LogGaveUp(timeout, error);
             var final = DatabaseRefusal.IsFinal(ex);
             fatal.Stop(
-                final ? ex : new Commands.DependencyUnavailableException($"PostgreSQL could not be used within Startup:Timeout {timeout}.", ex),
+                final ? ex : new DependencyUnavailableException($"PostgreSQL could not be used within Startup:Timeout {timeout}.", ex),
                 final ? ExitCodes.Configuration : ExitCodes.Unreachable);
         }
     }

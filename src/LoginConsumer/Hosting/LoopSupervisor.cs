@@ -12,6 +12,7 @@ namespace LoginConsumer.Hosting;
 public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSupervisor> logger)
 {
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
+    private static readonly Backoff RestartDelay = new(TimeSpan.FromMilliseconds(250), MaxRestartDelay);
 
     /// <summary>How long a restarted loop must run without trouble to count as healthy again.</summary>
     public static readonly TimeSpan RecoveredAfter = TimeSpan.FromSeconds(10);
@@ -50,7 +51,7 @@ public sealed partial class LoopSupervisor(TimeProvider time, ILogger<LoopSuperv
             {
                 RoundFailed(name);
                 restarts++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRestartDelay.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(restarts, 10))) * (0.5 + (Random.Shared.NextDouble() / 2)));
+                var delay = RestartDelay.For(restarts + 1);
                 LogRestarting(ex, name, delay);
                 try
                 {

@@ -18,8 +18,8 @@ namespace LoginConsumer.Operations;
 /// </summary>
 public static class ErrorQueueRedrive
 {
-    /// <summary>What a redrive did: its exit code, and the messages moved and left, by reason code.</summary>
-    public sealed record Outcome(int ExitCode, ReasonTally Moved, ReasonTally Left);
+    /// <summary>What a redrive did: the messages moved and left, by reason code, and whether any it picked was left (refused, not deleted, or not verifiable now).</summary>
+    public sealed record Outcome(bool LeftSomePicked, ReasonTally Moved, ReasonTally Left);
 
     public static async Task<Outcome> RunAsync(
         IAmazonSQS sqs, MessageIdentity identity, TransportAttributes signer, QueueUrls queues, ErrorQueueFilter filter, int? max, int? rate, TimeProvider time, Func<long, IWorkProgress> progressFor, TextWriter output, CancellationToken cancellationToken)
@@ -28,7 +28,7 @@ public static class ErrorQueueRedrive
         await output.WriteLineAsync(Invariant($"dlq redrive: {depth} messages in the error queue; moving {filter}")).ConfigureAwait(false);
         if (depth == 0)
         {
-            return new Outcome(0, new ReasonTally(), new ReasonTally());
+            return new Outcome(false, new ReasonTally(), new ReasonTally());
         }
 
         return await LoopAsync(sqs, identity, signer, queues, filter, max ?? int.MaxValue, rate, depth, time, progressFor, output, cancellationToken).ConfigureAwait(false);
@@ -164,7 +164,7 @@ public static class ErrorQueueRedrive
                 $"dlq redrive: left {unverifiable} SNS notifications whose signature could not be checked now (SNS's signing certificate out of reach); run again.")).ConfigureAwait(false);
         }
 
-        return new Outcome(failed + notDeleted + unknownKeyCount + unverifiable > 0 ? 1 : 0, moved, left);
+        return new Outcome(failed + notDeleted + unknownKeyCount + unverifiable > 0, moved, left);
     }
 
     private static async Task<long> DepthAsync(IAmazonSQS sqs, string url, CancellationToken cancellationToken)

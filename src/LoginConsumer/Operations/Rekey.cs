@@ -15,7 +15,8 @@ public static class Rekey
     private const int MaxUnreadableShown = 20;
 
     /// <summary>Runs one pass; returns 1 when some row has a value that no key of the ring decrypts, else 0.</summary>
-    public static async Task<int> RunAsync(
+    /// <returns>Whether every value could be read (those that could not are named on <c>error</c> and left as they are).</returns>
+    public static async Task<bool> RunAsync(
         LoginDbContext context,
         Masker masker,
         KeyRing ring,
@@ -72,7 +73,7 @@ public static class Rekey
         await output.WriteLineAsync(Invariant(
             $"rekey: finished this run: {done} rows re-encrypted, {changedMeanwhile} changed while being read (left for the next run), {unreadable} that no key of the ring decrypts (left as they are), {left} still under other keys{again}, {oneWay} with one-way HMAC values left as they are."))
             .ConfigureAwait(false);
-        return unreadable > 0 ? 1 : 0;
+        return unreadable == 0;
     }
 
     private static bool Reencrypt(Masker masker, KeyRing ring, MaskedField field, string? masked, out string? fresh)

@@ -1,3 +1,4 @@
+using LoginConsumer.Hosting;
 using Microsoft.EntityFrameworkCore;
 
 namespace LoginConsumer.Persistence;
@@ -10,6 +11,7 @@ public static class DatabaseConnectionWait
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(10);
+    private static readonly Backoff Pauses = new(FirstPause, MaxPause);
 
     /// <returns>How many attempts it took.</returns>
     public static async Task<int> WaitAsync(
@@ -34,9 +36,9 @@ public static class DatabaseConnectionWait
                     throw;
                 }
 
-                // Full jitter over an exponential ceiling, never past the deadline.
-                var ceiling = Math.Min(MaxPause.TotalMilliseconds, FirstPause.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 10)));
-                var pause = TimeSpan.FromMilliseconds(Math.Ceiling(Math.Min(left.TotalMilliseconds, (ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2))));
+                // Never past the deadline.
+                var next = Pauses.For(attempt + 1);
+                var pause = TimeSpan.FromMilliseconds(Math.Ceiling((next < left ? next : left).TotalMilliseconds));
                 retrying(attempt, ex, pause);
                 await Task.Delay(pause, time, cancellationToken).ConfigureAwait(false);
             }

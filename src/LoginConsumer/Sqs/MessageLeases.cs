@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using LoginConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -234,10 +235,7 @@ public sealed partial class MessageLeases(
     }
 
     /// <summary>After retries spent: this × 4^(receives − 1), at most <see cref="SqsOptions.RedeliveryBackoffMax"/>.</summary>
-    public TimeSpan RedeliveryBackoff(int receiveCount) =>
-        TimeSpan.FromTicks((long)Math.Min(
-            _options.RedeliveryBackoffMax.Ticks,
-            _options.RedeliveryBackoffBase.Ticks * Math.Pow(4, Math.Clamp(receiveCount - 1, 0, 20))));
+    public TimeSpan RedeliveryBackoff(int receiveCount) => new Backoff(_options.RedeliveryBackoffBase, _options.RedeliveryBackoffMax, Factor: 4, Jitter: false).For(receiveCount);
 
     [LoggerMessage(EventId = 1210, Level = LogLevel.Information, Message = "Received {MessageId} again (receive {ReceiveCount}) while still working on it; carrying on with the new receipt handle")]
     private partial void LogAdopted(string messageId, int receiveCount);

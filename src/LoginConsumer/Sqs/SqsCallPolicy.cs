@@ -1,5 +1,6 @@
 using System.Net;
 using Amazon.Runtime;
+using LoginConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -72,12 +73,10 @@ public sealed partial class SqsCallPolicy(IOptions<SqsOptions> options, TimeProv
         _ => true,
     };
 
-    /// <summary>Full jitter over an exponential ceiling: retries of many callers after one outage do not arrive together.</summary>
-    public static TimeSpan Backoff(int attempt)
-    {
-        var ceiling = Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt - 1, 10)));
-        return TimeSpan.FromMilliseconds((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2));
-    }
+    /// <summary>The pause before another attempt of an SQS call (and of anything that waits on SQS): 200 ms doubling to 5 s, jittered.</summary>
+    public static readonly Backoff Retry = new(FirstDelay, MaxDelay);
+
+    public static TimeSpan Backoff(int attempt) => Retry.For(attempt);
 
     /// <summary>What went wrong, for a log line: the type and, for an SQS answer, its code. Never a message text, which can quote a request.</summary>
     public static string Describe(Exception exception) => exception switch

@@ -194,7 +194,7 @@ public sealed partial class SqsReceiveLoop(
                 _inFlight.Release(slots);
                 failures++;
                 supervisor.RoundFailed(LoopName);
-                var backoff = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, SqsCallPolicy.Backoff(failures).Ticks));
+                var backoff = SqsCallPolicy.Backoff(failures);
                 LogReceiveFailed(ex, SqsCallPolicy.Describe(ex), backoff);
                 try
                 {
@@ -370,7 +370,7 @@ public sealed partial class SqsReceiveLoop(
                 LogTopologyFailed(round, timeout, described);
 
                 fatal.Stop(
-                    transient ? new Commands.DependencyUnavailableException($"SQS did not answer within Startup:Timeout {timeout}.", failure) : failure,
+                    transient ? new DependencyUnavailableException($"SQS did not answer within Startup:Timeout {timeout}.", failure) : failure,
                     transient ? ExitCodes.Unreachable : ExitCodes.Configuration);
                 return null;
             }
