@@ -28,7 +28,7 @@ public static class InsertMode
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["BatchWriter:Writers"] = writers.ToString(CultureInfo.InvariantCulture) });
         builder.AddLoginDatabase("LoginDb");
         builder.Services.AddOptions<BatchWriterOptions>().BindConfiguration(BatchWriterOptions.SectionName);
-        builder.Services.AddSingleton<LoginConsumerTelemetry>();
+        builder.Services.AddSingleton(sp => new LoginConsumerTelemetry(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), "bench"));
         builder.Services.AddSingleton<DatabaseAvailability>();
         builder.Services.AddSingleton<LoginBatchWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LoginBatchWriter>());

@@ -20,6 +20,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer;
 
@@ -98,7 +99,7 @@ public static class LoginConsumerServiceCollectionExtensions
     public static IHostApplicationBuilder AddLoginTelemetry(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<LoginConsumerTelemetry>();
+        services.AddSingleton(sp => new LoginConsumerTelemetry(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<IOptions<SqsOptions>>().Value.QueueName));
         var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var console = (builder.Configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>() ?? new()).Console;
         var otel = services.AddOpenTelemetry()
@@ -158,7 +159,7 @@ public static class LoginConsumerServiceCollectionExtensions
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
         {
             var keyword = (ex as ArgumentException)?.ParamName;
-            throw new Hosting.SettingException(
+            throw new Infrastructure.SettingException(
                 $"ConnectionStrings:{used} (environment variable ConnectionStrings__{used}) is not a PostgreSQL connection string: "
                 + (keyword is { Length: > 0 } ? $"its keyword '{keyword}' is unknown or its value does not fit." : "it does not parse as keyword=value pairs.")
                 + " It takes e.g. Host=db;Port=5432;Database=logins;Username=loginconsumer_runtime (the password from PGPASSWORD).");

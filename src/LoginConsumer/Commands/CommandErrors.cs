@@ -6,6 +6,7 @@ using LoginConsumer.Hosting;
 using LoginConsumer.Persistence;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using static System.FormattableString;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

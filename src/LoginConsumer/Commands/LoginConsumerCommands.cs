@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LoginConsumer.Hosting;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

@@ -5,6 +5,7 @@ using LoginConsumer.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

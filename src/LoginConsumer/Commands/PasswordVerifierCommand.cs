@@ -3,6 +3,7 @@ using LoginConsumer.Hosting;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

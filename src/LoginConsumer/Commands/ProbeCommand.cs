@@ -1,6 +1,7 @@
 using System.CommandLine;
 using LoginConsumer.Hosting;
 using System.Globalization;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

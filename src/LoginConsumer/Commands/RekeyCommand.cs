@@ -5,6 +5,7 @@ using LoginConsumer.Operations;
 using LoginConsumer.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

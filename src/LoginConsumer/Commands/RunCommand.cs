@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using LoginConsumer.Hosting;
 using LoginConsumer.Sqs;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

@@ -7,6 +7,7 @@ using LoginConsumer.Sample;
 using LoginConsumer.Sqs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

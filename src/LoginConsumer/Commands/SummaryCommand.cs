@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using static System.FormattableString;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

@@ -5,6 +5,7 @@ using System.Text.Json;
 using LoginConsumer.Masking;
 using LoginConsumer.Messaging;
 using Microsoft.Extensions.DependencyInjection;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Commands;
 

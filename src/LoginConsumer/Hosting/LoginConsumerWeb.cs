@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
+using LoginConsumer.Hosting;
 
 namespace LoginConsumer.Hosting;
 
@@ -24,7 +25,7 @@ public static class LoginConsumerWeb
     public static WebApplicationBuilder CreateBuilder()
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        Commands.LoginConsumerHost.ApplyLoggingDefaults(builder);
+        LoginConsumerHost.ApplyLoggingDefaults(builder);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
         {
             builder.WebHost.UseUrls($"http://*:{DefaultPort}");

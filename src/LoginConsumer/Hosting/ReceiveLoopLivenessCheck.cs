@@ -1,6 +1,7 @@
 using LoginConsumer.Sqs;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Hosting;
 

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using LoginConsumer.Hosting;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Persistence;
 

@@ -1,5 +1,5 @@
-using LoginConsumer.Hosting;
 using Microsoft.EntityFrameworkCore;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Persistence;
 

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using LoginConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Sqs;
 

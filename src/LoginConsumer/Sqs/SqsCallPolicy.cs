@@ -1,8 +1,8 @@
 using System.Net;
 using Amazon.Runtime;
-using LoginConsumer.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Sqs;
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using LoginConsumer.Hosting;
 using LoginConsumer.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Sqs;
 

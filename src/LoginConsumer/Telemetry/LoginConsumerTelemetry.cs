@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using LoginConsumer.Sqs;
-using Microsoft.Extensions.Options;
 
 namespace LoginConsumer.Telemetry;
 
@@ -33,13 +31,14 @@ public sealed class LoginConsumerTelemetry : IDisposable
     private int _ready = -1;
     private double _errorQueueOldestAge = -1;
 
-    public LoginConsumerTelemetry(IMeterFactory meterFactory, IOptions<SqsOptions> sqsOptions)
+    /// <param name="meterFactory">Where the meter comes from.</param>
+    /// <param name="queue">The queue consumed (Sqs:QueueName), for the messaging conventions' destination name.</param>
+    public LoginConsumerTelemetry(IMeterFactory meterFactory, string queue)
     {
         _meter = meterFactory.Create(Name);
 
         // OpenTelemetry's messaging semantic conventions, beside the service's own names, so that dashboards built for
         // any messaging consumer read this one too.
-        var queue = sqsOptions.Value.QueueName;
         _receiveTags = [new("messaging.system", "aws_sqs"), new("messaging.operation.name", "receive"), new("messaging.destination.name", queue)];
         _processTags = [new("messaging.system", "aws_sqs"), new("messaging.operation.name", "process"), new("messaging.destination.name", queue)];
         _semconvConsumed = _meter.CreateCounter<long>(

@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using LoginConsumer.Hosting;
 
 namespace LoginConsumer.IntegrationTests.Infrastructure;
 

@@ -5,6 +5,7 @@ using LoginConsumer.IntegrationTests.Infrastructure;
 using LoginConsumer.Sqs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.IntegrationTests.Reliability;
 

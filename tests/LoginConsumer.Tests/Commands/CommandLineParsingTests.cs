@@ -1,5 +1,6 @@
 using LoginConsumer.Hosting;
 using LoginConsumer.Commands;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Commands;
 

@@ -7,6 +7,7 @@ using LoginConsumer.Messaging;
 using LoginConsumer.Persistence;
 using LoginConsumer.Sqs;
 using LoginConsumer.Telemetry;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Docs;
 
@@ -16,7 +17,7 @@ namespace LoginConsumer.Tests.Docs;
 /// </summary>
 public sealed partial class DocsCheckTests
 {
-    private static readonly Type[] OptionClasses = [typeof(SqsOptions), typeof(ConsumerOptions), typeof(BatchWriterOptions), typeof(MaskingOptions), typeof(TelemetryOptions), typeof(LoginConsumer.Hosting.StartupOptions)];
+    private static readonly Type[] OptionClasses = [typeof(SqsOptions), typeof(ConsumerOptions), typeof(BatchWriterOptions), typeof(MaskingOptions), typeof(TelemetryOptions), typeof(LoginConsumer.Infrastructure.StartupOptions)];
 
     // Settings that belong to .NET or to the wiring rather than to an option class.
     private static readonly HashSet<string> HostSettings = new(StringComparer.Ordinal)

@@ -1,4 +1,5 @@
 using LoginConsumer.Hosting;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Hosting;
 

@@ -2,6 +2,7 @@ using LoginConsumer.Hosting;
 using LoginConsumer.Sqs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Hosting;
 

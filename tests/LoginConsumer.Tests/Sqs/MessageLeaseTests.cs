@@ -3,6 +3,7 @@ using LoginConsumer.Hosting;
 using LoginConsumer.Sqs;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Sqs;
 

@@ -2,6 +2,7 @@ using Amazon.SQS.Model;
 using LoginConsumer.Hosting;
 using LoginConsumer.Sqs;
 using Microsoft.Extensions.Logging.Abstractions;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Sqs;
 

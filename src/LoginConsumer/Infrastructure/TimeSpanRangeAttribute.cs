@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 
-namespace LoginConsumer.Hosting;
+namespace LoginConsumer.Infrastructure;
 
 /// <summary>
 /// A TimeSpan setting's bounds. <c>[Range(typeof(TimeSpan), …)]</c> would do the same through a TypeConverter

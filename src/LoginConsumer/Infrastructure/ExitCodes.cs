@@ -1,4 +1,4 @@
-namespace LoginConsumer.Hosting;
+namespace LoginConsumer.Infrastructure;
 
 /// <summary>What the process's exit code tells a script or an orchestrator (the README's table of them).</summary>
 public static class ExitCodes

@@ -1,4 +1,4 @@
-namespace LoginConsumer.Hosting;
+namespace LoginConsumer.Infrastructure;
 
 /// <summary>How long <c>run</c> waits at start for SQS and PostgreSQL to answer before it gives up (exit 4).</summary>
 public sealed class StartupOptions

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace LoginConsumer.Hosting;
+namespace LoginConsumer.Infrastructure;
 
 /// <summary>
 /// How <c>run</c> ends when it cannot go on (a dependency never reached within Startup:Timeout, a refusal, a missing

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace LoginConsumer.Hosting;
+namespace LoginConsumer.Infrastructure;
 
 /// <summary>Checks StartupOptions's attributes at start. Source-generated, so the check needs no reflection over the options type.</summary>
 [OptionsValidator]

@@ -1,12 +1,12 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using LoginConsumer.Hosting;
-using LoginConsumer.Sqs;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
+using LoginConsumer.Telemetry;
 
-namespace LoginConsumer.Telemetry;
+namespace LoginConsumer.Sqs;
 
 /// <summary>
 /// Polls login-queue's backlog and the error queue's depth and age of its oldest message, for the metrics. SQS has no attribute

@@ -1,4 +1,4 @@
-namespace LoginConsumer.Hosting;
+namespace LoginConsumer.Infrastructure;
 
 /// <summary>
 /// The one backoff: the pause before attempt <c>n</c> grows from <see cref="First"/> by <see cref="Factor"/> each attempt, up to

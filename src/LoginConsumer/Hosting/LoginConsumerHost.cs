@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
-namespace LoginConsumer.Commands;
+namespace LoginConsumer.Hosting;
 
 /// <summary>
 /// One host builder for every command but run: appsettings*.json beside the executable, then environment variables.
