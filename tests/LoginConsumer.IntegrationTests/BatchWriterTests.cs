@@ -6,6 +6,7 @@ using LoginConsumer.Persistence;
 using LoginConsumer.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.IntegrationTests;
 
@@ -119,8 +120,10 @@ public sealed class BatchWriterTests : IAsyncLifetime
         var outcomes = await Task.WhenAll(writes.Select(w => Record.ExceptionAsync(() => w.WaitAsync(TimeSpan.FromSeconds(30)))));
         await host.StopAsync();
 
-        var rejected = Assert.IsType<RowRejectedException>(outcomes[5]);
-        Assert.Equal("23514", rejected.SqlState);
+        var rejected = Assert.IsType<PoisonMessageException>(outcomes[5]);
+        Assert.Equal(LoginBatchWriter.RejectedByDatabase, rejected.Code);
+        Assert.Equal("23514", Assert.IsType<Npgsql.PostgresException>(rejected.InnerException).SqlState);
+        Assert.Contains("SQLSTATE 23514", rejected.Message, StringComparison.Ordinal);
         Assert.Equal("rejected_by_database", LoginConsumer.Messaging.PoisonClassifier.Classify(rejected)?.Code);
         Assert.All(outcomes.Where((_, i) => i != 5), Assert.Null);
         Assert.Equal(8, await _scope.RowCountAsync());

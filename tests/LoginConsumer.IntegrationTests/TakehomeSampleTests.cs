@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using LoginConsumer.IntegrationTests.Infrastructure;
 using LoginConsumer.Masking;
 using LoginConsumer.Sqs;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.IntegrationTests;
 

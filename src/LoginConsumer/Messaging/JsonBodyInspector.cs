@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Messaging;
 

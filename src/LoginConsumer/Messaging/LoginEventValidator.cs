@@ -1,6 +1,7 @@
 using LoginConsumer.Masking;
 using LoginConsumer.Persistence;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Messaging;
 

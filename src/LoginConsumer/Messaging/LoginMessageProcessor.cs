@@ -18,13 +18,6 @@ public sealed class LoginMessageProcessor(IReceiveEndpointDispatcher dispatcher,
     {
         try
         {
-            // UTF-8 takes at least a byte per UTF-16 unit, so a body longer in characters than the limit is too large
-            // in bytes too: decided before a byte is copied.
-            if (body.Length > _options.MaxBodyBytes)
-            {
-                throw new PoisonMessageException("too_large", $"The body is at least {body.Length} bytes; at most {_options.MaxBodyBytes} are accepted.");
-            }
-
             var bytes = Encoding.UTF8.GetBytes(body);
             JsonBodyInspector.Check(bytes, _options.MaxBodyBytes, _options.MaxJsonDepth);
             await dispatcher.Dispatch(bytes, Headers(facts), cancellationToken).ConfigureAwait(false);

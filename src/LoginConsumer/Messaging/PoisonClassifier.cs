@@ -2,11 +2,14 @@ using System.Runtime.Serialization;
 using System.Text.Json;
 using LoginConsumer.Persistence;
 using MassTransit;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Messaging;
 
 /// <summary>
-/// Tells poison (never retry, dead-letter now) from everything else (transient: leave for redelivery).
+/// Tells poison (never retry, dead-letter now) from everything else (transient: leave for redelivery). Poison is
+/// <see cref="PoisonMessageException"/>, with its code; the rest of <see cref="PoisonTypes"/> are the forms it takes
+/// inside MassTransit (its deserializer's JSON and serialization failures, a body no consumer took).
 /// <see cref="PoisonTypes"/> is the one list of what is poison: the consumer definition's retry policy ignores exactly
 /// these, and <see cref="Classify"/> dead-letters exactly these. The reasons it writes carry no text from the body:
 /// JSON parser messages can quote it.
@@ -19,7 +22,6 @@ public static class PoisonClassifier
         typeof(JsonException),
         typeof(SerializationException),
         typeof(MessageNotConsumedException),
-        typeof(RowRejectedException),
     ];
 
     public static PoisonReason? Classify(Exception exception)
@@ -33,7 +35,7 @@ public static class PoisonClassifier
                 return Classify(aggregate.InnerExceptions[0]) ?? outer;
             }
 
-            if (current is PoisonMessageException or JsonException or RowRejectedException)
+            if (current is PoisonMessageException or JsonException)
             {
                 return Reason(current);
             }
@@ -50,7 +52,6 @@ public static class PoisonClassifier
     private static PoisonReason Reason(Exception poison) => poison switch
     {
         PoisonMessageException p => new PoisonReason(p.Code, p.Message, nameof(PoisonMessageException)),
-        RowRejectedException rejected => new PoisonReason("rejected_by_database", rejected.Message, nameof(RowRejectedException)),
         JsonException json => new PoisonReason("invalid_json", DescribeJsonError(json), typeof(JsonException).FullName!),
         MessageNotConsumedException => new PoisonReason("not_login_event", "Not a login event: the body is not a JSON object that reads as one.", typeof(MessageNotConsumedException).FullName!),
         _ => new PoisonReason("invalid_json", "The body could not be deserialized as a login event.", poison.GetType().FullName!),

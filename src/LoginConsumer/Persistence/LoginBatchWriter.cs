@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Persistence;
 
@@ -23,6 +24,9 @@ public sealed partial class LoginBatchWriter(
     IOptions<BatchWriterOptions> options,
     ILogger<LoginBatchWriter> logger) : IHostedService, IDisposable
 {
+    /// <summary>The poison code of a row PostgreSQL refuses on its own (a CHECK, a trigger, a value the column cannot hold).</summary>
+    public const string RejectedByDatabase = "rejected_by_database";
+
     private const string InsertSql =
         $"""
         INSERT INTO {UserLoginConfiguration.TableName}
@@ -227,8 +231,8 @@ public sealed partial class LoginBatchWriter(
             if (batch.Count == 1)
             {
                 LogRowRejected(batch[0].Row.MessageId, ex.SqlState);
-                batch[0].Committed.TrySetException(new RowRejectedException(
-                    ex.SqlState,
+                batch[0].Committed.TrySetException(new PoisonMessageException(
+                    RejectedByDatabase,
                     $"PostgreSQL rejects this row on its own (SQLSTATE {ex.SqlState}): it can never be stored as it is.",
                     ex));
                 return;

@@ -1,5 +1,6 @@
 using System.Text;
 using LoginConsumer.Messaging;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Messaging;
 

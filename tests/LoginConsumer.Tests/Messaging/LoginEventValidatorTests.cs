@@ -2,6 +2,7 @@ using LoginConsumer.Masking;
 using LoginConsumer.Messaging;
 using LoginConsumer.Persistence;
 using Microsoft.Extensions.Options;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Messaging;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LoginConsumer.Messaging;
 using MassTransit;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Messaging;
 

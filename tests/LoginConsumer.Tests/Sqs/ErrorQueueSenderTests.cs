@@ -1,6 +1,7 @@
 using Amazon.SQS.Model;
 using LoginConsumer.Operations;
 using LoginConsumer.Sqs;
+using LoginConsumer.Infrastructure;
 
 namespace LoginConsumer.Tests.Sqs;
 
