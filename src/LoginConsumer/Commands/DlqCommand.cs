@@ -105,9 +105,9 @@ public static partial class DlqCommand
             var (sqs, queues) = await ResolveAsync(host, cancellationToken).ConfigureAwait(false);
             var filter = FilterFrom(parse, reasons, olderThan);
             var wanted = Math.Clamp(parse.GetValue(count), 1, ScanLimit);
-            var entries = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, filter.IsEverything ? wanted : ScanLimit, cancellationToken).ConfigureAwait(false);
             var now = TimeProvider.System.GetUtcNow();
-            var shown = entries.Where(e => filter.Matches(e, now)).Take(wanted).Select(e => new JsonObject
+            var entries = await ErrorQueueScanner.ScanAsync(sqs, queues.Error, wanted, e => filter.Matches(e, now), ScanLimit, cancellationToken).ConfigureAwait(false);
+            var shown = entries.Select(e => new JsonObject
             {
                 ["sqs_message_id"] = e.SqsMessageId,
                 ["original_message_id"] = e.OriginalMessageId,

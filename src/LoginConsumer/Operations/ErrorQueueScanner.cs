@@ -13,15 +13,24 @@ public static class ErrorQueueScanner
 {
     private static readonly List<string> SystemAttributes = [SqsAttributes.SentTimestampName, SqsAttributes.ReceiveCountName];
 
-    public static async Task<List<ErrorQueueEntry>> ScanAsync(IAmazonSQS sqs, string queueUrl, int max, CancellationToken cancellationToken)
+    public static Task<List<ErrorQueueEntry>> ScanAsync(IAmazonSQS sqs, string queueUrl, int max, CancellationToken cancellationToken) =>
+        ScanAsync(sqs, queueUrl, max, _ => true, max, cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> messages that <paramref name="matches"/> picks, looking at no more than
+    /// <paramref name="lookAtMost"/>: a scan for a few of one kind stops once it has them, and hides no more than it must.
+    /// </summary>
+    public static async Task<List<ErrorQueueEntry>> ScanAsync(
+        IAmazonSQS sqs, string queueUrl, int max, Func<ErrorQueueEntry, bool> matches, int lookAtMost, CancellationToken cancellationToken)
     {
-        var seen = new Dictionary<string, ErrorQueueEntry>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var kept = new List<ErrorQueueEntry>();
         var handles = new List<string>();
         try
         {
-            while (seen.Count < max)
+            while (kept.Count < max && seen.Count < lookAtMost)
             {
-                var messages = await ReceiveAsync(sqs, queueUrl, max - seen.Count, cancellationToken).ConfigureAwait(false);
+                var messages = await ReceiveAsync(sqs, queueUrl, Math.Min(max - kept.Count, lookAtMost - seen.Count), cancellationToken).ConfigureAwait(false);
                 if (messages.Count == 0)
                 {
                     break;
@@ -30,7 +39,10 @@ public static class ErrorQueueScanner
                 foreach (var message in messages)
                 {
                     handles.Add(message.ReceiptHandle);
-                    seen.TryAdd(message.MessageId, ErrorQueueEntry.From(message));
+                    if (seen.Add(message.MessageId) && ErrorQueueEntry.From(message) is var entry && matches(entry))
+                    {
+                        kept.Add(entry);
+                    }
                 }
             }
         }
@@ -44,7 +56,7 @@ public static class ErrorQueueScanner
             }
         }
 
-        return [.. seen.Values];
+        return kept;
     }
 
     /// <summary>
